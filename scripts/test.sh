@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every test: the Maven build (unit, integration, template checks) and,
+# where podman can run, the container test. Installs what the tests need on a
+# fresh Debian machine when run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+
+echo "==> mvn -B verify"
+mvn -B -ntp verify

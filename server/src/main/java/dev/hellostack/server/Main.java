@@ -1,0 +1,6 @@
+package dev.hellostack.server;
+
+public final class Main {
+  public static void main(String[] args) {
+  }
+}
