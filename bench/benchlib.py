@@ -1,0 +1,216 @@
+"""Shared helpers for bench.py and abuse.py: starting the contenders, waiting
+for them, reading their memory from /proc, and running wrk. Python 3 stdlib only.
+
+Everything listens on 127.0.0.1 and every wait is bounded.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+TARGET = BENCH_DIR / "target"
+JAR = ROOT / "server" / "target" / "hello-server.jar"
+DEFAULT_JAVA_HOME = os.environ.get("JAVA_HOME", "")
+
+# The container image's task size (the ECS task definition's default memory,
+# 512 MiB). There is no container here, so the JVM is told the machine's memory
+# with -XX:MaxRAM: its percentage-based heap sizing then behaves as in the task.
+TASK_MEMORY = os.environ.get("BENCH_TASK_MEMORY", "512m")
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def jvm_flags():
+    """The container's JVM flags from bench/jvm-flags (one per line, # comments)."""
+    flags = []
+    for line in (BENCH_DIR / "jvm-flags").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            flags.append(line)
+    return flags
+
+
+def java_bin(java_home=None):
+    home = java_home or DEFAULT_JAVA_HOME
+    if home:
+        return str(Path(home) / "bin" / "java")
+    return shutil.which("java") or "java"
+
+
+def java_feature_version(java):
+    out = subprocess.run([java, "-XshowSettings:properties", "-version"],
+                         capture_output=True, text=True, timeout=60).stderr
+    for line in out.splitlines():
+        if "java.specification.version" in line:
+            return int(line.split("=")[1].strip())
+    raise RuntimeError(f"cannot tell the Java version of {java}")
+
+
+def http_get(port, path="/hello", timeout=2.0):
+    """One GET on a fresh connection; returns (status, body) or raises OSError."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    if not head:
+        raise OSError("empty response")
+    status = int(head.split(b" ", 2)[1])
+    return status, body
+
+
+class Proc:
+    """A started contender: its process, port and the pids whose memory counts."""
+
+    def __init__(self, name, popen, port, workdir=None, logfile=None):
+        self.name = name
+        self.popen = popen
+        self.port = port
+        self.workdir = workdir
+        self.logfile = logfile
+
+    def pids(self):
+        """The main process and its direct children (nginx and gunicorn workers)."""
+        pids = [self.popen.pid]
+        try:
+            for task in Path(f"/proc/{self.popen.pid}/task").iterdir():
+                pids += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            pass
+        return pids
+
+    def status_kib(self, field):
+        """Sum of a /proc/<pid>/status field (VmRSS, VmHWM) over pids(), in KiB."""
+        total = 0
+        for pid in self.pids():
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith(field + ":"):
+                        total += int(line.split()[1])
+            except OSError:
+                pass
+        return total
+
+    def wait_ready(self, timeout=60.0, interval=0.002):
+        """Poll GET /hello until 200; returns the time it took from now."""
+        start = time.monotonic()
+        deadline = start + timeout
+        while time.monotonic() < deadline:
+            if self.popen.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.popen.returncode} before answering"
+                                   + self.tail())
+            try:
+                status, _ = http_get(self.port, timeout=1.0)
+                if status == 200:
+                    return time.monotonic() - start
+            except OSError:
+                pass
+            time.sleep(interval)
+        raise RuntimeError(f"{self.name} did not answer 200 on /hello within {timeout:.0f} s" + self.tail())
+
+    def tail(self):
+        if self.logfile and Path(self.logfile).exists():
+            lines = Path(self.logfile).read_text(errors="replace").splitlines()[-15:]
+            return "\n  " + "\n  ".join(lines)
+        return ""
+
+    def stop(self, timeout=30.0):
+        """SIGTERM, wait; SIGKILL if it does not stop. Returns the exit code."""
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(10)
+        if self.workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        return self.popen.returncode
+
+
+def server_cmd(java=None, archive_flags=(), extra_flags=()):
+    return ([java or java_bin(), *jvm_flags(), f"-XX:MaxRAM={TASK_MEMORY}", *archive_flags,
+             *extra_flags, "-jar", str(JAR)])
+
+
+def start_server(port=None, java=None, archive_flags=(), extra_flags=(), env=None, name="hello-server",
+                 logname=None):
+    port = port or free_port()
+    TARGET.mkdir(parents=True, exist_ok=True)
+    logfile = TARGET / (logname or f"{name}.log")
+    environment = dict(os.environ, PORT=str(port), HOST="127.0.0.1")
+    environment.update(env or {})
+    with open(logfile, "w") as out:
+        popen = subprocess.Popen(server_cmd(java, archive_flags, extra_flags), env=environment,
+                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    return Proc(name, popen, port, logfile=logfile)
+
+
+def start_nginx(port=None):
+    port = port or free_port()
+    prefix = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
+    (prefix / "tmp").mkdir()
+    conf = (BENCH_DIR / "nginx.conf").read_text().replace("@PORT@", str(port))
+    (prefix / "nginx.conf").write_text(conf)
+    logfile = prefix / "error.log"
+    popen = subprocess.Popen(["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    return Proc("nginx", popen, port, workdir=prefix, logfile=logfile)
+
+
+def gunicorn_workers():
+    return 2 * (os.cpu_count() or 1) + 1
+
+
+def start_flask(port=None):
+    """Flask under gunicorn: default sync workers, (2 x cores) + 1 of them."""
+    port = port or free_port()
+    TARGET.mkdir(parents=True, exist_ok=True)
+    logfile = TARGET / "flask-gunicorn.log"
+    with open(logfile, "w") as out:
+        popen = subprocess.Popen(
+            ["gunicorn", "--workers", str(gunicorn_workers()), "--bind", f"127.0.0.1:{port}",
+             "--chdir", str(BENCH_DIR), "app:app"],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    return Proc("flask-gunicorn", popen, port, logfile=logfile)
+
+
+def wrk(port, connections, duration, threads=None, path="/hello", timeout_s=5):
+    """Run wrk (keep-alive) and return the dict printed by report.lua."""
+    threads = threads or min(os.cpu_count() or 1, connections)
+    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
+           "--timeout", f"{timeout_s}s", "-s", str(BENCH_DIR / "report.lua"),
+           f"http://127.0.0.1:{port}{path}"]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
+    for line in reversed(res.stdout.splitlines()):
+        if line.startswith("{"):
+            data = json.loads(line)
+            data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
+            data["socket_errors"] = data["connect"] + data["read"] + data["write"] + data["timeout"]
+            return data
+    raise RuntimeError(f"wrk printed no report (exit {res.returncode}): {res.stdout}{res.stderr}")
+
+
+def fail(msg):
+    print(f"error: {msg}", file=sys.stderr, flush=True)
+    sys.exit(1)
