@@ -241,7 +241,8 @@ public class Fuzz {
             },
             f -> bad("tls-client-hello", "\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u0001\u00fc\u0003\u0003"
                     + randomToken(32) + "\r\n\r\n"),
-            f -> bad("http2-preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
+            // The HTTP/2 connection preface: a server with h2c answers with an HTTP/2 SETTINGS frame.
+            f -> odd("http2-preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
             f -> bad("nul-request-line", "\0\0\0\0\r\n" + req("", HOST)),
             f -> bad("utf8-method", req("G\u00c3\u00a9T /hello HTTP/1.1", HOST)),
             f -> bad("nul-in-name", req("GET /hello HTTP/1.1", HOST, "X-F\0uzz: 1")),
@@ -379,6 +380,9 @@ public class Fuzz {
                         ? state + 1 : (b == '\r' ? 1 : 0);
             }
         } catch (SocketTimeoutException e) {
+            if (head.size() > 0 && parseStatus(head.toString(StandardCharsets.ISO_8859_1)) < 0) {
+                return new Response(-1, head.toByteArray(), false); // bytes, but not HTTP/1.x
+            }
             throw e;
         } catch (IOException e) { // connection reset
             return partial(head);
@@ -412,11 +416,10 @@ public class Fuzz {
     }
 
     static Response partial(ByteArrayOutputStream head) {
-        String text = head.toString(StandardCharsets.ISO_8859_1);
-        if (text.indexOf("\r\n") > 0) {
-            return new Response(parseStatus(text), new byte[0], false);
+        if (head.size() == 0) {
+            return null;
         }
-        return null;
+        return new Response(parseStatus(head.toString(StandardCharsets.ISO_8859_1)), new byte[0], false);
     }
 
     static int parseStatus(String text) {
@@ -538,7 +541,8 @@ public class Fuzz {
             }
             if (r.status() < 0) {
                 if (c.expect() == Expect.ODD) {
-                    stats.count(c.category(), "http/0.9-answer"); // a legal answer to a request with no version
+                    // e.g. an HTTP/0.9 answer to a request line without a version, or HTTP/2 frames
+                    stats.count(c.category(), "non-http/1-answer");
                 } else {
                     stats.fail(index, c, "answer is not HTTP/1.x");
                 }

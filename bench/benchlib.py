@@ -17,7 +17,8 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 TARGET = BENCH_DIR / "target"
-JAR = ROOT / "server" / "target" / "hello-server.jar"
+# BENCH_JAR measures another build of the server (e.g. a proposed change) with the same harness.
+JAR = Path(os.environ.get("BENCH_JAR", ROOT / "server" / "target" / "hello-server.jar"))
 DEFAULT_JAVA_HOME = os.environ.get("JAVA_HOME", "")
 
 # The container image's task size (the ECS task definition's default memory,
