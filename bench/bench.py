@@ -112,6 +112,9 @@ def main():
     ap.add_argument("--java-home", action="append", default=[],
                     help="JDK for the server (repeatable; the first one runs the load test; "
                          "start-up is measured on each). Default: $JAVA_HOME or java on PATH")
+    ap.add_argument("--baseline", action="store_true",
+                    help="also load-test bench/MinimalVertx.java (Vert.x with no production features)")
+    ap.add_argument("--skip-startup", action="store_true", help="skip the start-up measurements")
     ap.add_argument("--no-archive", action="store_true", help="run the load test without the archive")
     args = ap.parse_args()
     if args.quick:
@@ -145,7 +148,7 @@ def main():
     }
 
     # --- Start-up -----------------------------------------------------------
-    for java, feature, archive in jdks:
+    for java, feature, archive in ([] if args.skip_startup else jdks):
         for label, flags in ((f"hello-server JDK {feature}, no archive", []),
                              (f"hello-server JDK {feature}, {'AOT cache' if feature >= 25 else 'AppCDS'}",
                               archive_flags(java, feature, archive)["use"])):
@@ -153,14 +156,18 @@ def main():
             times = measure_startup(
                 lambda j=java, f=flags: bl.start_server(java=j, archive_flags=f, name="startup"), args.starts)
             results["startup_s"][label] = times
-    for label, starter in (("nginx", bl.start_nginx), ("flask-gunicorn", bl.start_flask)):
+    for label, starter in (() if args.skip_startup else (("nginx", bl.start_nginx),
+                                                           ("flask-gunicorn", bl.start_flask))):
         bl.log(f"==> start-up: {label} x{args.starts}")
         results["startup_s"][label] = measure_startup(starter, args.starts)
 
     # --- Load ---------------------------------------------------------------
     procs = [bl.start_server(java=load_java, archive_flags=load_archive_flags, name="hello-server"),
              bl.start_nginx(), bl.start_flask()]
-    labels = {procs[0].name: server_label, "nginx": "nginx", "flask-gunicorn": "flask-gunicorn"}
+    if args.baseline:
+        procs.append(bl.start_minimal_vertx(java=load_java))
+    labels = {procs[0].name: server_label, "nginx": "nginx", "flask-gunicorn": "flask-gunicorn",
+              "minimal-vertx": f"minimal Vert.x (JDK {load_feature}, no archive)"}
     peak_rss_256 = {p.name: 0 for p in procs}
     try:
         for p in procs:

@@ -167,6 +167,23 @@ def start_server(port=None, java=None, archive_flags=(), extra_flags=(), env=Non
     return Proc(name, popen, port, logfile=logfile)
 
 
+def start_minimal_vertx(port=None, java=None):
+    """bench/MinimalVertx.java, compiled against the server's shaded jar, with the same JVM flags."""
+    port = port or free_port()
+    classes = TARGET / "minimal-classes"
+    source = BENCH_DIR / "MinimalVertx.java"
+    compiled = classes / "MinimalVertx.class"
+    if not compiled.exists() or compiled.stat().st_mtime < max(source.stat().st_mtime, JAR.stat().st_mtime):
+        javac = str(Path(java or java_bin()).with_name("javac"))
+        subprocess.run([javac, "-cp", str(JAR), "-d", str(classes), str(source)], check=True, timeout=300)
+    logfile = TARGET / "minimal-vertx.log"
+    cmd = [java or java_bin(), *jvm_flags(), f"-XX:MaxRAM={TASK_MEMORY}", "-cp", f"{JAR}:{classes}", "MinimalVertx"]
+    with open(logfile, "w") as out:
+        popen = subprocess.Popen(cmd, env=dict(os.environ, PORT=str(port), HOST="127.0.0.1"), stdout=out,
+                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    return Proc("minimal-vertx", popen, port, logfile=logfile)
+
+
 def start_nginx(port=None):
     port = port or free_port()
     prefix = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
