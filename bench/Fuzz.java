@@ -335,6 +335,7 @@ public class Fuzz {
     static final class Stats {
         final Map<String, Map<String, Integer>> byCategory = new TreeMap<>();
         final List<String> failures = new ArrayList<>();
+        final Map<String, Integer> failuresByCase = new TreeMap<>();
         int failed;
         int hangs;
 
@@ -345,6 +346,7 @@ public class Fuzz {
         void fail(int index, Case c, String why) {
             failed++;
             count(c.category(), "FAIL");
+            failuresByCase.merge(c.category() + "/" + c.name(), 1, Integer::sum);
             if (failures.size() < 25) {
                 failures.add(String.format("#%d %s/%s: %s; request: %s", index, c.category(), c.name(), why,
                         escape(c.bytes(), 160)));
@@ -376,6 +378,9 @@ public class Fuzz {
                     return partial(head);
                 }
                 head.write(b);
+                if (head.size() == 1 && (b < 0x20 || b > 0x7e)) {
+                    return new Response(-1, head.toByteArray(), false); // binary (HTTP/2 frames): not HTTP/1.x
+                }
                 state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3))
                         ? state + 1 : (b == '\r' ? 1 : 0);
             }
@@ -422,9 +427,13 @@ public class Fuzz {
         return new Response(parseStatus(head.toString(StandardCharsets.ISO_8859_1)), new byte[0], false);
     }
 
+    /**
+     * The status code of a status line. Vert.x answers an unknown protocol version with that version in
+     * its status line ("FOO/1.1 501 Not Implemented"), so any NAME/D.D protocol is taken.
+     */
     static int parseStatus(String text) {
         String[] parts = text.split(" ", 3);
-        if (parts.length < 2 || !parts[0].startsWith("HTTP/")) {
+        if (parts.length < 2 || !parts[0].matches("[!-~]+/\\d\\.\\d")) {
             return -1;
         }
         try {
@@ -693,6 +702,9 @@ public class Fuzz {
         int mutated = stats.byCategory.values().stream().flatMap(m -> m.values().stream()).mapToInt(Integer::intValue).sum();
         System.out.printf(Locale.ROOT, "valid requests: %d sent, %d answered 200 'Hello world', slowest %.1f ms%n",
                 validSent, validOk, maxValidNanos / 1e6);
+        if (!stats.failuresByCase.isEmpty()) {
+            System.out.println("failures per case: " + stats.failuresByCase);
+        }
         stats.failures.forEach(f -> System.out.println("FAIL " + f));
         System.out.printf(Locale.ROOT, "fuzz: seed %d, requests digest %s%n", seed,
                 HexFormat.of().formatHex(digest.digest()).substring(0, 16));

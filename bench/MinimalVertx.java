@@ -24,7 +24,8 @@ public class MinimalVertx {
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(System.getenv().getOrDefault("PORT", "8899"));
         String host = System.getenv().getOrDefault("HOST", "127.0.0.1");
-        int loops = Runtime.getRuntime().availableProcessors();
+        int loops = Integer.parseInt(System.getenv().getOrDefault("EVENT_LOOPS",
+                String.valueOf(Runtime.getRuntime().availableProcessors())));
         Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(loops));
         HttpServerOptions options = new HttpServerOptions().setPort(port).setHost(host)
                 .setIdleTimeout(Integer.parseInt(System.getenv().getOrDefault("IDLE_TIMEOUT_SECONDS", "75")))
