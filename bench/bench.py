@@ -114,6 +114,10 @@ def main():
                          "start-up is measured on each). Default: $JAVA_HOME or java on PATH")
     ap.add_argument("--baseline", action="store_true",
                     help="also load-test bench/MinimalVertx.java (Vert.x with no production features)")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME:SETTINGS",
+                    help="also load-test the server with other settings, e.g. 'serial:-XX:+UseSerialGC' or "
+                         "'loops1:EVENT_LOOPS=1 -XX:+UseSerialGC' (JVM flags start with -, the rest are "
+                         "environment variables); repeatable")
     ap.add_argument("--skip-startup", action="store_true", help="skip the start-up measurements")
     ap.add_argument("--no-archive", action="store_true", help="run the load test without the archive")
     args = ap.parse_args()
@@ -123,8 +127,10 @@ def main():
         bl.fail(f"{bl.JAR} missing; run bench/run.sh, which builds it")
     bl.TARGET.mkdir(parents=True, exist_ok=True)
 
-    javas = [bl.java_bin(h) for h in args.java_home] or [bl.java_bin()]
+    javas = [bl.java_bin(h) for h in args.java_home] or bl.default_javas()
     jdks = []
+    bl.log(f"==> JVM flags from {bl.jvm_flags_file().relative_to(bl.ROOT)}: {' '.join(bl.jvm_flags())} "
+           f"(+ -XX:MaxRAM={bl.TASK_MEMORY}: the task's memory)")
     for java in javas:
         feature = bl.java_feature_version(java)
         bl.log(f"==> JDK {feature} ({java}): building the {'AOT cache' if feature >= 25 else 'AppCDS archive'}")
@@ -166,8 +172,16 @@ def main():
              bl.start_nginx(), bl.start_flask()]
     if args.baseline:
         procs.append(bl.start_minimal_vertx(java=load_java))
+    variant_labels = {}
+    for spec in args.variant:
+        name, _, settings = spec.partition(":")
+        flags = [w for w in settings.split() if w.startswith("-")]
+        env = dict(w.split("=", 1) for w in settings.split() if not w.startswith("-"))
+        procs.append(bl.start_server(java=load_java, archive_flags=load_archive_flags, extra_flags=flags, env=env,
+                                     name=f"variant-{name}"))
+        variant_labels[f"variant-{name}"] = f"hello-server + {settings}"
     labels = {procs[0].name: server_label, "nginx": "nginx", "flask-gunicorn": "flask-gunicorn",
-              "minimal-vertx": f"minimal Vert.x (JDK {load_feature}, no archive)"}
+              "minimal-vertx": f"minimal Vert.x (JDK {load_feature}, no archive)", **variant_labels}
     peak_rss_256 = {p.name: 0 for p in procs}
     try:
         for p in procs:

@@ -3,6 +3,7 @@ for them, reading their memory from /proc, and running wrk. Python 3 stdlib only
 
 Everything listens on 127.0.0.1 and every wait is bounded.
 """
+import functools
 import json
 import os
 import shutil
@@ -37,13 +38,20 @@ def free_port():
         return s.getsockname()[1]
 
 
+# The container's JVM options (the image's ENTRYPOINT reads the same file). bench/jvm-flags is the
+# fallback for a checkout without the container image; keep the two in sync.
+CONTAINER_JVM_OPTIONS = ROOT / "scripts" / "container" / "jvm.options"
+
+
+def jvm_flags_file():
+    return CONTAINER_JVM_OPTIONS if CONTAINER_JVM_OPTIONS.exists() else BENCH_DIR / "jvm-flags"
+
+
 def jvm_flags():
-    """The container's JVM flags from bench/jvm-flags (one per line, # comments)."""
+    """The container's JVM flags (java @argfile syntax: white-space separated, '#' comments)."""
     flags = []
-    for line in (BENCH_DIR / "jvm-flags").read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            flags.append(line)
+    for line in jvm_flags_file().read_text().splitlines():
+        flags += line.split("#", 1)[0].split()
     return flags
 
 
@@ -54,6 +62,19 @@ def java_bin(java_home=None):
     return shutil.which("java") or "java"
 
 
+@functools.lru_cache(maxsize=None)
+def default_javas():
+    """The container runs Java 25 with an AOT cache: when the default java is older and a JDK 25+
+    is installed under /usr/lib/jvm, the load test uses that one; start-up is measured on both."""
+    default = java_bin()
+    if java_feature_version(default) >= 25:
+        return [default]
+    newer = [str(p) for p in sorted(Path("/usr/lib/jvm").glob("*/bin/java"))
+             if not p.parent.parent.is_symlink() and java_feature_version(str(p)) >= 25]
+    return newer[:1] + [default]
+
+
+@functools.lru_cache(maxsize=None)
 def java_feature_version(java):
     out = subprocess.run([java, "-XshowSettings:properties", "-version"],
                          capture_output=True, text=True, timeout=60).stderr
@@ -150,7 +171,7 @@ class Proc:
 
 
 def server_cmd(java=None, archive_flags=(), extra_flags=()):
-    return ([java or java_bin(), *jvm_flags(), f"-XX:MaxRAM={TASK_MEMORY}", *archive_flags,
+    return ([java or default_javas()[0], *jvm_flags(), f"-XX:MaxRAM={TASK_MEMORY}", *archive_flags,
              *extra_flags, "-jar", str(JAR)])
 
 
@@ -174,10 +195,11 @@ def start_minimal_vertx(port=None, java=None):
     source = BENCH_DIR / "MinimalVertx.java"
     compiled = classes / "MinimalVertx.class"
     if not compiled.exists() or compiled.stat().st_mtime < max(source.stat().st_mtime, JAR.stat().st_mtime):
-        javac = str(Path(java or java_bin()).with_name("javac"))
+        java = java or default_javas()[0]
+        javac = str(Path(java).with_name("javac"))
         subprocess.run([javac, "-cp", str(JAR), "-d", str(classes), str(source)], check=True, timeout=300)
     logfile = TARGET / "minimal-vertx.log"
-    cmd = [java or java_bin(), *jvm_flags(), f"-XX:MaxRAM={TASK_MEMORY}", "-cp", f"{JAR}:{classes}", "MinimalVertx"]
+    cmd = [java, *jvm_flags(), f"-XX:MaxRAM={TASK_MEMORY}", "-cp", f"{JAR}:{classes}", "MinimalVertx"]
     with open(logfile, "w") as out:
         popen = subprocess.Popen(cmd, env=dict(os.environ, PORT=str(port), HOST="127.0.0.1"), stdout=out,
                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
