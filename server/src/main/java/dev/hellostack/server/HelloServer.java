@@ -21,16 +21,18 @@ public final class HelloServer {
   private final ServerState state;
   private final ServerConfig config;
   private final int port;
+  private final int instances;
   private final String transport;
   private Future<Void> shutdown;
 
   private HelloServer(Vertx vertx, String deploymentId, ServerState state, ServerConfig config, int port,
-      String transport) {
+      int instances, String transport) {
     this.vertx = vertx;
     this.deploymentId = deploymentId;
     this.state = state;
     this.config = config;
     this.port = port;
+    this.instances = instances;
     this.transport = transport;
   }
 
@@ -62,7 +64,7 @@ public final class HelloServer {
           return verticle;
         }, new DeploymentOptions().setInstances(config.eventLoops()))
         .map(id -> new HelloServer(vertx, id, state, config, instances.get(0).actualPort(),
-            transportName(vertx)))
+            instances.size(), transportName(vertx)))
         .recover(err -> vertx.close().transform(ignored -> Future.failedFuture(err)));
   }
 
@@ -86,6 +88,11 @@ public final class HelloServer {
   /** The port actually listened on (useful with PORT=0). */
   public int port() {
     return port;
+  }
+
+  /** The number of server verticle instances deployed (one per event loop). */
+  public int instances() {
+    return instances;
   }
 
   /** {@code epoll} (or another native transport) or {@code nio}. */
