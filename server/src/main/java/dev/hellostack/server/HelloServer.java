@@ -57,15 +57,24 @@ public final class HelloServer {
     ServerState state = new ServerState();
     long drainMillis = drainMillis(config.shutdownTimeoutSeconds());
     List<HelloVerticle> instances = new CopyOnWriteArrayList<>();
-    return vertx
+    // A promise without a Vert.x context, so that completing it after vertx.close() (on failure)
+    // does not try to run listeners on event loops that have stopped.
+    Promise<HelloServer> started = Promise.promise();
+    vertx
         .deployVerticle(() -> {
           HelloVerticle verticle = new HelloVerticle(config, state, drainMillis);
           instances.add(verticle);
           return verticle;
         }, new DeploymentOptions().setInstances(config.eventLoops()))
-        .map(id -> new HelloServer(vertx, id, state, config, instances.get(0).actualPort(),
-            instances.size(), transportName(vertx)))
-        .recover(err -> vertx.close().transform(ignored -> Future.failedFuture(err)));
+        .onComplete(deployed -> {
+          if (deployed.succeeded()) {
+            started.complete(new HelloServer(vertx, deployed.result(), state, config,
+                instances.get(0).actualPort(), instances.size(), transportName(vertx)));
+          } else {
+            vertx.close().onComplete(closed -> started.fail(deployed.cause()));
+          }
+        });
+    return started.future();
   }
 
   /**

@@ -288,4 +288,13 @@ class MalformedInputTest {
       assertTrue(response.status() == 400 || response.status() == 404, response.statusLine());
     }
   }
+
+  @Test
+  void unsupportedHttpVersionGets501AndTheConnectionIsClosed() throws Exception {
+    try (RawHttp http = new RawHttp(port)) {
+      http.send("GET /hello HTTP/9.9\r\nHost: x\r\n\r\n");
+      assertEquals(501, http.read().status());
+      assertTrue(http.closedWithin(5000));
+    }
+  }
 }

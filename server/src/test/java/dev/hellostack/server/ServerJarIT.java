@@ -155,4 +155,49 @@ class ServerJarIT {
     assertEquals("invalid PORT=\"abc\": expected an integer 0-65535 (0 picks a free port)\n", stderr);
     assertEquals(List.of(), logLines());
   }
+
+  @Test
+  void sigtermWhileARequestIsInFlightLetsItCompleteThenExitsZero() throws Exception {
+    startJar(Map.of("PORT", "0", "HOST", "127.0.0.1", "EVENT_LOOPS", "2"));
+    int port = awaitLog("server started").getInteger("port");
+    try (RawHttp inFlight = new RawHttp(port)) {
+      // Headers and half the declared body: the server answers only when the body is complete.
+      inFlight.send("GET /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab");
+      Thread.sleep(300);
+      process.destroy(); // SIGTERM
+      awaitLog("shutdown started");
+      assertTrue(process.isAlive(), "the process must wait for the in-flight request");
+      inFlight.send("cd");
+      RawHttp.Response response = inFlight.read();
+      assertEquals(200, response.status());
+      assertEquals("Hello world", response.body());
+      assertEquals("close", response.header("Connection"));
+    }
+    assertTrue(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "process did not exit");
+    assertEquals(0, process.exitValue(), "exit code; log: " + logLines());
+  }
+
+  @Test
+  void sigintAlsoShutsDownGracefullyWithExitCodeZero() throws Exception {
+    startJar(Map.of("PORT", "0", "HOST", "127.0.0.1", "EVENT_LOOPS", "1"));
+    awaitLog("server started");
+    Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start();
+    assertEquals(0, kill.waitFor());
+    assertTrue(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "process did not exit after SIGINT");
+    assertEquals("SIGINT", awaitLog("shutdown requested").getString("reason"));
+    assertEquals(0, process.exitValue());
+  }
+
+  @Test
+  void portAlreadyInUseExitsWithCode1AndAJsonErrorLine() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+      startJar(Map.of("PORT", Integer.toString(taken.getLocalPort()), "HOST", "127.0.0.1"));
+      assertTrue(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "process did not exit");
+      assertEquals(1, process.exitValue());
+      JsonObject error = awaitLog("start-up failed");
+      assertLogLine(error, "ERROR", "dev.hellostack.server.Main");
+      assertEquals(taken.getLocalPort(), error.getInteger("port"));
+      assertTrue(error.getString("error").contains("in use"), error.encode());
+    }
+  }
 }

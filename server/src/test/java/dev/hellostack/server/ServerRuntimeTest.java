@@ -95,6 +95,19 @@ class ServerRuntimeTest {
     }
   }
 
+  @Test
+  void startOnAPortInUseFailsInsteadOfHanging() throws Exception {
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+      ServerConfig config =
+          new ServerConfig("127.0.0.1", taken.getLocalPort(), 75, 20, 2, LogLevel.INFO, false);
+      io.vertx.core.Future<HelloServer> start = HelloServer.start(config);
+      Exception failure = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+          () -> start.await(10, TimeUnit.SECONDS));
+      assertTrue(String.valueOf(failure.getMessage()).contains("in use"), String.valueOf(failure));
+    }
+  }
+
   private static List<JsonObject> accessLines(ByteArrayOutputStream captured) {
     return Arrays.stream(captured.toString(StandardCharsets.UTF_8).split("\n"))
         .filter(l -> !l.isEmpty())
