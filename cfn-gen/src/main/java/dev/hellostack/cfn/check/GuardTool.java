@@ -45,12 +45,13 @@ public final class GuardTool {
     /** The tool for this repository, running {@code npm ci} first when the pinned package is not installed. */
     public static synchronized GuardTool ensureInstalled(Path repoRoot) {
         if (installed == null) {
-            installed = locate(repoRoot);
+            installed = locate(repoRoot, npmCommand());
         }
         return installed;
     }
 
-    private static GuardTool locate(Path repoRoot) {
+    /** Finds the tool under {@code repoRoot}, installing it with {@code npm} (the command to run) when needed. */
+    static GuardTool locate(Path repoRoot, String npm) {
         Path guardDir = repoRoot.resolve(GUARD_DIR);
         Path lockFile = guardDir.resolve("package-lock.json");
         if (!Files.isRegularFile(lockFile)) {
@@ -64,7 +65,7 @@ public final class GuardTool {
         Path packageJson = packageDir.resolve("package.json");
         String present = Files.isRegularFile(packageJson) ? Templates.readJson(packageJson).path("version").asText("") : "";
         if (!pinned.equals(present)) {
-            npmCi(guardDir, pinned, present);
+            npmCi(npm, guardDir, pinned, present);
             present = Templates.readJson(packageJson).path("version").asText("");
             if (!pinned.equals(present)) {
                 throw new CheckException("npm ci in " + guardDir + " installed " + PACKAGE + " " + present
@@ -105,15 +106,15 @@ public final class GuardTool {
         return osFolder + "/" + archFolder;
     }
 
-    private static void npmCi(Path guardDir, String pinned, String present) {
+    private static void npmCi(String npm, Path guardDir, String pinned, String present) {
         System.out.println("[guard] installing " + PACKAGE + " " + pinned
                 + (present.isEmpty() ? "" : " (found " + present + ")") + ": npm ci in " + guardDir);
-        List<String> command = List.of(npmCommand(), "ci", "--no-audit", "--no-fund");
+        List<String> command = List.of(npm, "ci", "--no-audit", "--no-fund");
         Result result;
         try {
             result = run(command, guardDir, NPM_TIMEOUT_MINUTES);
         } catch (IOException e) {
-            throw new CheckException("npm is not installed or not on the PATH (" + e.getMessage() + "). The guard check"
+            throw new CheckException(npm + " is not installed or not on the PATH (" + e.getMessage() + "). The guard check"
                     + " needs Node.js 18+ with npm to install cfn-guard and the AWS Control Tower rules: on Debian or"
                     + " Ubuntu `apt-get install nodejs npm`, elsewhere see https://nodejs.org/. The build then runs"
                     + " `npm ci` in " + GUARD_DIR + " by itself.", e);
