@@ -26,19 +26,22 @@ class GuardCheckTest {
 
     @Test
     void openIngressIsAllowedOnlyOnTheListenerPorts() {
-        assertEquals(List.of("HS.SG.1 open-ingress.yaml AppIngress", "HS.SG.1 open-ingress.yaml SshSecurityGroup"),
+        assertEquals(List.of("HS.SG.1 open-ingress.yaml AppIngress", "HS.SG.1 open-ingress.yaml ConditionalSecurityGroup",
+                        "HS.SG.1 open-ingress.yaml SshSecurityGroup"),
                 ownRuleFailures("open-ingress.yaml"));
     }
 
     @Test
     void wildcardActionsAreRejectedButWildcardDeniesAreNot() {
-        assertEquals(List.of("HS.IAM.1 wildcard-action.yaml AdminRole", "HS.IAM.1 wildcard-action.yaml Everything"),
+        assertEquals(List.of("HS.IAM.1 wildcard-action.yaml AdminRole", "HS.IAM.1 wildcard-action.yaml ConditionalRole",
+                        "HS.IAM.1 wildcard-action.yaml Everything"),
                 ownRuleFailures("wildcard-action.yaml"));
     }
 
     @Test
     void wildcardResourcesAreAllowedOnlyForGetAuthorizationTokenAlone() {
-        assertEquals(List.of("HS.IAM.2 wildcard-resource.yaml LogsPolicy"), ownRuleFailures("wildcard-resource.yaml"));
+        assertEquals(List.of("HS.IAM.2 wildcard-resource.yaml ConditionalPolicy", "HS.IAM.2 wildcard-resource.yaml LogsPolicy"),
+                ownRuleFailures("wildcard-resource.yaml"));
     }
 
     @Test
@@ -73,6 +76,7 @@ class GuardCheckTest {
         List<String> failures = GUARD.evaluate(List.of(TOOL.ownRules()),
                         List.of(Fixtures.path("guard/log-retention.yaml"), Fixtures.path("guard/wildcard-resource.yaml")))
                 .stream().map(f -> f.control() + " " + f.template() + " " + f.resource()).toList();
-        assertEquals(List.of("HS.LOGS.1 log-retention.yaml AppLogs", "HS.IAM.2 wildcard-resource.yaml LogsPolicy"), failures);
+        assertEquals(List.of("HS.LOGS.1 log-retention.yaml AppLogs", "HS.IAM.2 wildcard-resource.yaml ConditionalPolicy",
+                "HS.IAM.2 wildcard-resource.yaml LogsPolicy"), failures);
     }
 }
