@@ -28,8 +28,8 @@ public final class CrossStackCheck {
 
     private static final String CHECK = "cross-stack";
 
-    /** One stack in deploy order. */
-    private record Stack(int order, String name, String templateFile, JsonNode template) {
+    /** One stack in deploy order, with its entry in stacks.json. */
+    private record Stack(int order, int index, String name, String templateFile, JsonNode template, JsonNode entry) {
     }
 
     /** Where a name is exported. */
@@ -85,7 +85,7 @@ public final class CrossStackCheck {
                 continue;
             }
             listed.add(file);
-            stacks.add(new Stack(stacks.size(), name, file.getFileName().toString(), Templates.readYaml(file)));
+            stacks.add(new Stack(stacks.size(), i, name, file.getFileName().toString(), Templates.readYaml(file), entry));
         }
         for (Path yaml : yamlFiles) {
             if (!listed.contains(yaml.normalize())) {
@@ -121,12 +121,14 @@ public final class CrossStackCheck {
         }
         String order = String.join(" -> ", stacks.stream().map(Stack::name).toList());
         for (Stack stack : stacks) {
+            Set<String> imported = new java.util.TreeSet<>();
             forEachImport(stack.template(), "", (location, argument) -> {
                 String name = nameText(argument);
                 if (name == null) {
                     findings.add(new Finding(CHECK, stack.templateFile(), location, unsupported(argument)));
                     return;
                 }
+                imported.add(name);
                 Export export = exports.get(name);
                 if (export == null) {
                     findings.add(new Finding(CHECK, stack.templateFile(), location,
@@ -141,8 +143,33 @@ public final class CrossStackCheck {
                             + "), which is deployed after " + stack.name() + "; deploy order: " + order));
                 }
             });
+            Set<String> exported = new java.util.TreeSet<>();
+            exports.forEach((name, export) -> {
+                if (export.stack() == stack) {
+                    exported.add(name);
+                }
+            });
+            compareDeclared(stack, "exports", exported, findings);
+            compareDeclared(stack, "imports", imported, findings);
         }
         return findings;
+    }
+
+    /**
+     * stacks.json may list each stack's exports and imports for the pipeline and the README;
+     * when it does, the lists must be what the template really exports and imports.
+     */
+    private static void compareDeclared(Stack stack, String field, Set<String> actual, List<Finding> findings) {
+        JsonNode declared = stack.entry().path(field);
+        if (declared.isMissingNode()) {
+            return;
+        }
+        Set<String> listed = new java.util.TreeSet<>();
+        declared.forEach(n -> listed.add(n.asText()));
+        if (!declared.isArray() || !listed.equals(actual)) {
+            findings.add(new Finding(CHECK, "stacks.json", "stacks[" + stack.index() + "]." + field, "lists "
+                    + listed + " for " + stack.name() + ", but " + stack.templateFile() + " " + field + " " + actual));
+        }
     }
 
     private interface ImportVisitor {

@@ -42,6 +42,16 @@ class CrossStackCheckTest {
     }
 
     @Test
+    void exportsAndImportsListedInStacksJsonMustMatchTheTemplates() {
+        assertEquals(List.of(
+                        "stacks.json: stacks[1].exports: lists [${AppName}-${EnvName}-VpcId] for network, but network.yaml "
+                                + "exports [${AppName}-${EnvName}-VpcId, literal-export-name]",
+                        "stacks.json: stacks[2].imports: lists [${AppName}-${EnvName}-RepositoryUri] for service, but "
+                                + "service.yaml imports [${AppName}-${EnvName}-RepositoryUri, ${AppName}-${EnvName}-VpcId]"),
+                findings("declared"));
+    }
+
+    @Test
     void templatesWithoutADeployOrderFail() {
         assertEquals(List.of("stacks.json: (file): templates/stacks.json is missing, but templates/ has 1 template(s); "
                 + "the generator must write the deploy order there"), findings("missing-order"));
