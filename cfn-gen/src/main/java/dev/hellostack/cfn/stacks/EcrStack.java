@@ -12,6 +12,10 @@ import dev.hellostack.cfn.model.Template;
  */
 public final class EcrStack implements Stack {
 
+    static final String REPOSITORY_NAME = "RepositoryName";
+    static final String REPOSITORY_ARN = "RepositoryArn";
+    static final String REPOSITORY_URI = "RepositoryUri";
+
     @Override
     public String name() {
         return "ecr";
@@ -56,13 +60,13 @@ public final class EcrStack implements Stack {
 
         t.output("RepositoryName", repo.ref())
                 .description("Name of the image repository.")
-                .export(AppEnv.exportName("RepositoryName"));
+                .export(AppEnv.exportName(REPOSITORY_NAME));
         t.output("RepositoryArn", repo.getAtt("Arn"))
                 .description("ARN of the image repository.")
-                .export(AppEnv.exportName("RepositoryArn"));
+                .export(AppEnv.exportName(REPOSITORY_ARN));
         t.output("RepositoryUri", repo.getAtt("RepositoryUri"))
                 .description("URI the pipeline pushes images to and the service pulls them from.")
-                .export(AppEnv.exportName("RepositoryUri"));
+                .export(AppEnv.exportName(REPOSITORY_URI));
         return t;
     }
 
