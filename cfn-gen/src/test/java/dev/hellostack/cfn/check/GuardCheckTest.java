@@ -79,4 +79,14 @@ class GuardCheckTest {
         assertEquals(List.of("HS.LOGS.1 log-retention.yaml AppLogs", "HS.IAM.2 wildcard-resource.yaml ConditionalPolicy",
                 "HS.IAM.2 wildcard-resource.yaml LogsPolicy"), failures);
     }
+
+    @Test
+    void aFailureWithoutAResourceIsReportedForTheTemplateAndARuleWithoutAnIdByItsName() {
+        List<GuardCheck.Failure> failures = GUARD.evaluate(List.of(Fixtures.path("guard-rules/template-level.guard")),
+                List.of(Fixtures.path("guard/ecr-no-scan.yaml")));
+        assertEquals(List.of("TEST.TEMPLATE.1 ecr-no-scan.yaml (template)", "test_repository_is_named ecr-no-scan.yaml Repository"),
+                failures.stream().map(f -> f.control() + " " + f.template() + " " + f.resource()).toList());
+        assertEquals("ecr-no-scan.yaml: (template): TEST.TEMPLATE.1 The template needs a Description",
+                failures.get(0).toFinding().toString());
+    }
 }
