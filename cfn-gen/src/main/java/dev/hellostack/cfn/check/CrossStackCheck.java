@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Checks the wiring between stacks: every {@code Fn::ImportValue} names an export of a stack that
@@ -121,7 +122,7 @@ public final class CrossStackCheck {
         }
         String order = String.join(" -> ", stacks.stream().map(Stack::name).toList());
         for (Stack stack : stacks) {
-            Set<String> imported = new java.util.TreeSet<>();
+            Set<String> imported = new TreeSet<>();
             forEachImport(stack.template(), "", (location, argument) -> {
                 String name = nameText(argument);
                 if (name == null) {
@@ -143,7 +144,7 @@ public final class CrossStackCheck {
                             + "), which is deployed after " + stack.name() + "; deploy order: " + order));
                 }
             });
-            Set<String> exported = new java.util.TreeSet<>();
+            Set<String> exported = new TreeSet<>();
             exports.forEach((name, export) -> {
                 if (export.stack() == stack) {
                     exported.add(name);
@@ -164,7 +165,7 @@ public final class CrossStackCheck {
         if (declared.isMissingNode()) {
             return;
         }
-        Set<String> listed = new java.util.TreeSet<>();
+        Set<String> listed = new TreeSet<>();
         declared.forEach(n -> listed.add(n.asText()));
         if (!declared.isArray() || !listed.equals(actual)) {
             findings.add(new Finding(CHECK, "stacks.json", "stacks[" + stack.index() + "]." + field, "lists "

@@ -3,10 +3,12 @@ package dev.hellostack.cfn.check;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -66,7 +68,7 @@ public final class GuardCheck {
             }
         }
         List<Failure> result = new ArrayList<>(failures.values());
-        result.sort(java.util.Comparator.comparing(Failure::template).thenComparing(Failure::resource)
+        result.sort(Comparator.comparing(Failure::template).thenComparing(Failure::resource)
                 .thenComparing(Failure::control));
         return result;
     }
@@ -100,7 +102,7 @@ public final class GuardCheck {
 
     private static Control firstControl(JsonNode node, Control fallback) {
         if (node.isContainerNode()) {
-            java.util.Optional<Control> here = node.isObject() ? controlOf(node) : java.util.Optional.empty();
+            Optional<Control> here = node.isObject() ? controlOf(node) : Optional.empty();
             if (here.isPresent()) {
                 return here.get();
             }
@@ -114,16 +116,16 @@ public final class GuardCheck {
         return fallback;
     }
 
-    private static java.util.Optional<Control> controlOf(JsonNode node) {
+    private static Optional<Control> controlOf(JsonNode node) {
         JsonNode message = node.path("messages").path("custom_message");
         if (!message.isTextual()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         Matcher m = CONTROL.matcher(message.asText());
         if (!m.find()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         Matcher fix = FIX.matcher(message.asText());
-        return java.util.Optional.of(new Control(m.group(1), m.group(2).trim(), fix.find() ? fix.group(1).trim() : ""));
+        return Optional.of(new Control(m.group(1), m.group(2).trim(), fix.find() ? fix.group(1).trim() : ""));
     }
 }

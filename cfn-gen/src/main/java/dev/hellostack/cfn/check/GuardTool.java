@@ -1,6 +1,7 @@
 package dev.hellostack.cfn.check;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -188,7 +189,7 @@ public final class GuardTool {
         }
         JsonNode report;
         try {
-            report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(result.stdout());
+            report = new ObjectMapper().readTree(result.stdout());
         } catch (IOException e) {
             throw new CheckException("cfn-guard printed no JSON report: " + e.getMessage() + "\n" + result.stdout() + result.stderr(), e);
         }

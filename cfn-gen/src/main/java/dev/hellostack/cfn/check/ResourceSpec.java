@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.StreamSupport;
 
 /**
  * The part of AWS's CloudFormation resource specification that cfn-gen emits, as written by
@@ -138,7 +139,7 @@ public final class ResourceSpec {
                 case "struct":
                     return new Struct(only.getValue().asText());
                 case "union":
-                    return new Union(java.util.stream.StreamSupport.stream(only.getValue().spliterator(), false)
+                    return new Union(StreamSupport.stream(only.getValue().spliterator(), false)
                             .map(t -> type(t, where)).toList());
                 default:
                     break;

@@ -1,6 +1,7 @@
 package dev.hellostack.cfn.check;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.hellostack.cfn.check.ResourceSpec.ListOf;
 import dev.hellostack.cfn.check.ResourceSpec.MapOf;
 import dev.hellostack.cfn.check.ResourceSpec.Primitive;
@@ -9,6 +10,7 @@ import dev.hellostack.cfn.check.ResourceSpec.Struct;
 import dev.hellostack.cfn.check.ResourceSpec.Type;
 import dev.hellostack.cfn.check.ResourceSpec.Union;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,7 +94,7 @@ public final class SpecValidator {
             resources.fields().forEachRemaining(r -> resourceTypes.put(r.getKey(), r.getValue().path("Type").asText("")));
             resources.fields().forEachRemaining(r -> checkResource(r.getKey(), r.getValue()));
             for (String section : List.of("Resources", "Outputs", "Conditions")) {
-                checkReferences(root.path(section), section, Set.of());
+                checkReferences(root.path(section), section);
             }
             findings.sort(Finding.ORDER);
             return findings;
@@ -125,7 +127,7 @@ public final class SpecValidator {
             }
             JsonNode properties = resource.path("Properties");
             if (properties.isMissingNode()) {
-                properties = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+                properties = JsonNodeFactory.instance.objectNode();
             }
             checkObject(properties, type.properties(), path + ".Properties", typeName, null);
         }
@@ -297,10 +299,10 @@ public final class SpecValidator {
         }
 
         /** Walks a section for Ref, Fn::GetAtt and Fn::Sub variables, checking that each names something real. */
-        private void checkReferences(JsonNode node, String path, Set<String> subVariables) {
+        private void checkReferences(JsonNode node, String path) {
             if (node.isArray()) {
                 for (int i = 0; i < node.size(); i++) {
-                    checkReferences(node.get(i), path + "[" + i + "]", subVariables);
+                    checkReferences(node.get(i), path + "[" + i + "]");
                 }
                 return;
             }
@@ -324,7 +326,7 @@ public final class SpecValidator {
                 } else {
                     checkAttribute(target[0], target[1], path + ".Fn::GetAtt");
                 }
-                checkReferences(node.get("Fn::GetAtt"), path + ".Fn::GetAtt", subVariables);
+                checkReferences(node.get("Fn::GetAtt"), path + ".Fn::GetAtt");
                 return;
             }
             if (node.size() == 1 && node.has("Fn::Sub")) {
@@ -333,16 +335,16 @@ public final class SpecValidator {
                 if (sub.isTextual()) {
                     checkSubString(sub.asText(), subPath, Set.of());
                 } else if (sub.isArray() && sub.size() == 2 && sub.get(0).isTextual() && sub.get(1).isObject()) {
-                    Set<String> variables = new java.util.HashSet<>();
+                    Set<String> variables = new HashSet<>();
                     sub.get(1).fieldNames().forEachRemaining(variables::add);
                     checkSubString(sub.get(0).asText(), subPath + "[0]", variables);
-                    checkReferences(sub.get(1), subPath + "[1]", subVariables);
+                    checkReferences(sub.get(1), subPath + "[1]");
                 } else {
                     add(subPath, "Fn::Sub takes a string, or [string, {variable: value}]");
                 }
                 return;
             }
-            node.fields().forEachRemaining(e -> checkReferences(e.getValue(), path + "." + e.getKey(), subVariables));
+            node.fields().forEachRemaining(e -> checkReferences(e.getValue(), path + "." + e.getKey()));
         }
 
         private void checkSubString(String text, String path, Set<String> variables) {
