@@ -30,7 +30,11 @@ public final class GitlabOidcStack implements Stack {
 
     static final String BOUNDARY_EXPORT = "PermissionsBoundaryArn";
 
-    /** What trust policies test, as CloudFormation text: the provider host (from GitLabUrl) is part of the key. */
+    /**
+     * The trust policy, as Fn::Sub text because the condition keys start with the provider host
+     * ({@code gitlab.com:aud}), which comes from the GitLabUrl parameter, and a key cannot be an intrinsic.
+     * The single %s is the Condition block.
+     */
     private static final String TRUST_POLICY = """
             {
               "Version": "2012-10-17",
@@ -40,13 +44,28 @@ public final class GitlabOidcStack implements Stack {
                   "Principal": { "Federated": "${ProviderArn}" },
                   "Action": "sts:AssumeRoleWithWebIdentity",
                   "Condition": {
-                    "StringEquals": { "${GitLabHost}:aud": "${Audience}" },
-                    "%s": { "${GitLabHost}:sub": "project_path:${ProjectPath}:ref_type:branch:ref:%s" }
+            %s
                   }
                 }
               ]
             }
             """;
+    private static final String AUD = "\"${GitLabHost}:aud\": \"${Audience}\"";
+    private static final String SUB = "\"${GitLabHost}:sub\": \"project_path:${ProjectPath}:ref_type:branch:ref:%s\"";
+
+    /** Merge-request pipelines: the audience, and any branch of the project. */
+    static final String ANY_BRANCH_CONDITION = """
+                    "StringEquals": { %s },
+                    "StringLike": { %s }\
+            """.formatted(AUD, SUB.formatted("*"));
+
+    /** Deploy jobs: the audience, and only the default branch. */
+    static final String DEFAULT_BRANCH_CONDITION = """
+                    "StringEquals": {
+                      %s,
+                      %s
+                    }\
+            """.formatted(AUD, SUB.formatted("${DefaultBranch}"));
 
     @Override
     public String name() {
@@ -141,7 +160,7 @@ public final class GitlabOidcStack implements Stack {
                 "cloudformation:DescribeStacks", "cloudformation:GetTemplate", "cloudformation:GetTemplateSummary");
         Resource changeSetRole = t.resource("ChangeSetRole", "AWS::IAM::Role")
                 .prop("Description", "Merge-request pipelines: create and inspect change sets, never execute them")
-                .prop("AssumeRolePolicyDocument", trust(providerArn, host, audience, project, "StringLike", "*"))
+                .prop("AssumeRolePolicyDocument", trust(providerArn, host, ANY_BRANCH_CONDITION))
                 .prop("MaxSessionDuration", 3600)
                 .prop("Policies", List.of(Iam.inline("ChangeSetsOnly", Iam.document(
                         Iam.allow("ChangeSets", concat(readStacks, List.of("cloudformation:CreateChangeSet",
@@ -153,8 +172,7 @@ public final class GitlabOidcStack implements Stack {
 
         Resource deployRole = t.resource("DeployRole", "AWS::IAM::Role")
                 .prop("Description", "Default-branch pipelines: push images to our repository and deploy our stacks")
-                .prop("AssumeRolePolicyDocument", trust(providerArn, host, audience, project, "StringEquals",
-                        "${DefaultBranch}"))
+                .prop("AssumeRolePolicyDocument", trust(providerArn, host, DEFAULT_BRANCH_CONDITION))
                 .prop("MaxSessionDuration", 3600)
                 .prop("Policies", List.of(Iam.inline("PushImagesDeployStacks", Iam.document(
                         Iam.allow("EcrLogin", List.of("ecr:GetAuthorizationToken"), "*"),
@@ -183,9 +201,8 @@ public final class GitlabOidcStack implements Stack {
         return t;
     }
 
-    private static Fn.Sub trust(Object providerArn, Fn host, Parameter audience, Parameter project, String subOperator,
-            String ref) {
-        return Fn.sub(TRUST_POLICY.formatted(subOperator, ref), Map.of(
+    private static Fn.Sub trust(Object providerArn, Fn host, String condition) {
+        return Fn.sub(TRUST_POLICY.formatted(condition), Map.of(
                 "ProviderArn", providerArn,
                 "GitLabHost", host));
     }
@@ -211,7 +228,7 @@ public final class GitlabOidcStack implements Stack {
     private static Map<String, Object> executionPolicy(String repository, String roles, Resource boundary) {
         String account = "${AWS::Region}:${AWS::AccountId}";
         return Iam.document(
-                Iam.allow("ReadOnlyCallsAwsOnlyAuthorisesOnAllResources", List.of(
+                Iam.allow("CallsAwsOnlyAuthorisesOnAllResources", List.of(
                         "application-autoscaling:DescribeScalableTargets",
                         "application-autoscaling:DescribeScalingActivities",
                         "application-autoscaling:DescribeScalingPolicies",

@@ -18,7 +18,7 @@ import java.util.List;
  */
 public final class NetworkStack implements Stack {
 
-    static final List<String> INTERFACE_ENDPOINTS = List.of("ecr.api", "ecr.dkr", "logs");
+    public static final List<String> INTERFACE_ENDPOINTS = List.of("ecr.api", "ecr.dkr", "logs");
 
     @Override
     public String name() {
