@@ -22,8 +22,8 @@ import java.util.stream.Collectors;
  * <p>{@code --new-stack} marks a stack that does not exist yet (its change set was created with
  * {@code --change-set-type CREATE}). The note starts with {@link #MARKER}, so the pipeline finds and
  * updates the same note on later pushes. Exit status: 0 when every change set was created (or was
- * empty), 1 when at least one could not be created (the note is still printed and says why), 2 for
- * bad arguments or unreadable files.
+ * empty, or waits for the exports of a new stack earlier in the order), 1 when at least one could
+ * not be created (the note is still printed and says why), 2 for bad arguments or unreadable files.
  */
 public final class ChangeSetSummary {
 
@@ -92,8 +92,13 @@ public final class ChangeSetSummary {
       return 2;
     }
     out.print(render(changeSets, context));
-    List<String> failed =
-        changeSets.stream().filter(ChangeSet::failed).map(ChangeSet::stack).toList();
+    List<String> failed = new ArrayList<>();
+    for (int i = 0; i < changeSets.size(); i++) {
+      ChangeSet cs = changeSets.get(i);
+      if (cs.failed() && waitsFor(changeSets.subList(0, i), cs).isEmpty()) {
+        failed.add(cs.stack());
+      }
+    }
     if (!failed.isEmpty()) {
       err.println("changeset-summary: change set(s) could not be created for: " + String.join(", ", failed));
       return 1;
@@ -149,13 +154,14 @@ public final class ChangeSetSummary {
 
     md.append("| Stack | CloudFormation stack | Result |\n");
     md.append("|---|---|---|\n");
-    for (ChangeSet cs : changeSets) {
+    for (int i = 0; i < changeSets.size(); i++) {
+      ChangeSet cs = changeSets.get(i);
       md.append("| `")
           .append(cs.stack())
           .append("` | `")
           .append(escapeCell(cs.stackName()))
           .append("` | ")
-          .append(result(cs))
+          .append(result(cs, changeSets.subList(0, i)))
           .append(" |\n");
     }
 
@@ -190,9 +196,29 @@ public final class ChangeSetSummary {
     return md.toString();
   }
 
-  private static String result(ChangeSet cs) {
+  /**
+   * A change set that fails because an export does not exist yet, after a stack earlier in the
+   * deploy order that is itself new (the first preview of a new environment), is expected: the
+   * export appears once the earlier stack is deployed. Returns those earlier new stacks, or an
+   * empty list when the failure is a real one.
+   */
+  static List<String> waitsFor(List<ChangeSet> earlier, ChangeSet cs) {
+    if (!cs.failed() || !cs.statusReason().contains("No export named")) {
+      return List.of();
+    }
+    return earlier.stream().filter(ChangeSet::newStack).map(ChangeSet::stack).toList();
+  }
+
+  private static String result(ChangeSet cs, List<ChangeSet> earlier) {
     if (cs.noChanges()) {
       return "no changes";
+    }
+    List<String> waitsFor = waitsFor(earlier, cs);
+    if (!waitsFor.isEmpty()) {
+      return "cannot be previewed until the new stack(s) "
+          + waitsFor.stream().map(s -> "`" + s + "`").collect(Collectors.joining(", "))
+          + " are deployed: "
+          + escapeCell(cs.statusReason());
     }
     if (cs.failed()) {
       String reason = cs.statusReason().isBlank() ? "no reason given" : cs.statusReason();

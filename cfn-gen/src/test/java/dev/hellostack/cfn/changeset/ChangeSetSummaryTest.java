@@ -130,6 +130,31 @@ class ChangeSetSummaryTest {
   }
 
   @Test
+  void missingExportAfterANewStackIsExpectedNotAFailure() {
+    Result r =
+        run(
+            "--new-stack", "ecr=" + sample("new-ecr.json"),
+            "--new-stack", "service=" + sample("failed-service.json"));
+    assertEquals(0, r.status(), r.err());
+    assertTrue(
+        r.out().contains(
+            "| `service` | `hello-prod-service` | cannot be previewed until the new stack(s) `ecr` are deployed:"
+                + " No export named hello-prod-TargetGroupArn found |"),
+        r.out());
+  }
+
+  @Test
+  void missingExportWithoutANewStackBeforeItIsAFailure() {
+    Result r =
+        run(
+            "--stack", "alb=" + sample("remove-alb.json"),
+            "--new-stack", "service=" + sample("failed-service.json"),
+            "--new-stack", "ecr=" + sample("new-ecr.json"));
+    assertEquals(1, r.status());
+    assertTrue(r.out().contains("**CHANGE SET FAILED**: No export named"), r.out());
+  }
+
+  @Test
   void awsTextCannotBreakTheTableOrInjectHtml(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("odd.json");
     Files.writeString(
