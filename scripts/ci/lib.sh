@@ -99,7 +99,8 @@ stack_status() {
 stack_output() {
   local value
   value=$(aws_cli cloudformation describe-stacks --stack-name "$1" \
-    --query "Stacks[0].Outputs[?OutputKey=='$2'].OutputValue | [0]" --output text)
+    --query "Stacks[0].Outputs[?OutputKey=='$2'].OutputValue | [0]" --output text) \
+    || die "describe-stacks $1 failed (see the message above): is the stack deployed?"
   [[ "$value" == "None" ]] || printf '%s\n' "$value"
 }
 
