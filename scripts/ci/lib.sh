@@ -84,13 +84,18 @@ aws_assume_role() {
 
 # stack_status STACK_NAME : prints the stack's status, or NONE when it does not exist.
 stack_status() {
-  local out
+  local out errors
+  errors=$(mktemp)
   if out=$(aws_cli cloudformation describe-stacks --stack-name "$1" \
-    --query 'Stacks[0].StackStatus' --output text 2>&1); then
+    --query 'Stacks[0].StackStatus' --output text 2>"$errors"); then
+    rm -f "$errors"
     printf '%s\n' "$out"
-  elif [[ "$out" == *"does not exist"* ]]; then
+  elif grep -q "does not exist" "$errors"; then
+    rm -f "$errors"
     echo NONE
   else
+    out=$(cat "$errors")
+    rm -f "$errors"
     die "describe-stacks $1 failed: $out"
   fi
 }

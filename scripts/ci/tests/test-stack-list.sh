@@ -22,7 +22,7 @@ service shop-staging-service templates/service.yaml CAPABILITY_IAM"
 test_all_includes_the_administrator_stack() {
   run_script stack-list.sh --all --only gitlab-oidc
   assert_status 0
-  assert_eq "$out" "gitlab-oidc hello-gitlab-oidc templates/gitlab-oidc.yaml CAPABILITY_NAMED_IAM"
+  assert_eq "$out" "gitlab-oidc gitlab-oidc-hello-prod templates/gitlab-oidc.yaml CAPABILITY_IAM"
 }
 
 test_unknown_stack_names_the_known_ones() {

@@ -5,14 +5,14 @@ import java.nio.file.Path;
 
 /** The repository root: the nearest directory upwards that holds .gitlab-ci.yml. */
 final class RepoRoot {
-  private RepoRoot() {}
+    private RepoRoot() {}
 
-  static Path find() {
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      if (Files.isRegularFile(dir.resolve(".gitlab-ci.yml")) && Files.isDirectory(dir.resolve("scripts"))) {
-        return dir;
-      }
+    static Path find() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve(".gitlab-ci.yml")) && Files.isDirectory(dir.resolve("scripts"))) {
+                return dir;
+            }
+        }
+        throw new IllegalStateException("no .gitlab-ci.yml above " + Path.of("").toAbsolutePath());
     }
-    throw new IllegalStateException("no .gitlab-ci.yml above " + Path.of("").toAbsolutePath());
-  }
 }
