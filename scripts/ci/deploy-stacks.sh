@@ -39,7 +39,7 @@ stacks=$("$CI_SCRIPTS_DIR/stack-list.sh" ${select_args[@]+"${select_args[@]}"})
 mapfile -t lines <<<"$stacks"
 for line in "${lines[@]}"; do
   read -r name stack_name template capabilities <<<"$line"
-  [[ -f "$template" ]] || die "template $template of stack $name not found"
+  check_template "$template" "$name"
   params=$("$CI_SCRIPTS_DIR/stack-params.sh" "$name")
   override_args=()
   if [[ -n "$params" ]]; then

@@ -109,6 +109,16 @@ stack_output() {
   [[ "$value" == "None" ]] || printf '%s\n' "$value"
 }
 
+# check_template FILE NAME : the template exists and fits in an API call. CloudFormation takes at
+# most 51,200 bytes inline; larger templates would need an S3 bucket, which this pipeline does not
+# set up.
+check_template() {
+  [[ -f "$1" ]] || die "template $1 of stack $2 not found"
+  local size
+  size=$(wc -c <"$1")
+  ((size <= 51200)) || die "template $1 of stack $2 is $size bytes; CloudFormation accepts at most 51200 without an S3 bucket"
+}
+
 # stack_lookup NAME : prints "stackName template capabilities" of one stack from stack-list.sh.
 stack_lookup() {
   local line

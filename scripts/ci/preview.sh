@@ -74,7 +74,7 @@ parameters_json() {
 summary_args=()
 for line in "${lines[@]}"; do
   read -r name stack_name template capabilities <<<"$line"
-  [[ -f "$template" ]] || die "template $template of stack $name not found"
+  check_template "$template" "$name"
   status=$(stack_status "$stack_name")
   case $status in
     NONE | REVIEW_IN_PROGRESS) type=CREATE existing=false image_tag=${CI_COMMIT_SHA:-preview} ;;

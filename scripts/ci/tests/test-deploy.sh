@@ -37,6 +37,14 @@ test_stack_left_by_a_failed_first_create_is_deleted_first() {
   assert_contains "$(calls)" "wait stack-delete-complete --stack-name hello-prod-ecr"
 }
 
+test_template_too_large_for_an_api_call_is_refused() {
+  head -c 51201 /dev/zero | tr '\0' '#' >templates/alb.yaml
+  run_script deploy-stacks.sh --except ecr
+  assert_status 1
+  assert_contains "$err" "template templates/alb.yaml of stack alb is 51201 bytes; CloudFormation accepts at most 51200"
+  assert_not_contains "$(calls)" "hello-prod-alb --template-file"
+}
+
 test_deploy_without_execution_role_is_refused() {
   unset CFN_EXECUTION_ROLE_ARN
   run_script deploy-stacks.sh --except ecr
