@@ -59,13 +59,19 @@ for line in "${lines[@]}"; do
     aws_cli cloudformation wait stack-delete-complete --stack-name "$stack_name"
   fi
   log "$name: deploying $template as $stack_name ${params//$'\n'/ }"
-  aws_cli cloudformation deploy \
+  if ! aws_cli cloudformation deploy \
     --stack-name "$stack_name" \
     --template-file "$template" \
     --no-fail-on-empty-changeset \
     ${role_args[@]+"${role_args[@]}"} \
     ${caps[@]+"${caps[@]}"} \
-    ${override_args[@]+"${override_args[@]}"}
+    ${override_args[@]+"${override_args[@]}"}; then
+    log "deploying $stack_name failed; its latest failed events (newest first):"
+    aws_cli cloudformation describe-stack-events --stack-name "$stack_name" --max-items 100 \
+      --query "StackEvents[?contains(ResourceStatus, 'FAILED')].[Timestamp,LogicalResourceId,ResourceStatus,ResourceStatusReason]" \
+      --output text || true
+    die "deploying $stack_name failed"
+  fi
   aws_cli cloudformation describe-stacks --stack-name "$stack_name" \
     --query 'Stacks[0].Outputs[].[OutputKey,OutputValue]' --output text
 done

@@ -5,7 +5,9 @@
 #
 # Environment: DEPLOY_ROLE_ARN and AWS_ID_TOKEN (or AWS credentials), AWS_REGION, optional
 # AWS_ENDPOINT_URL; IMAGE_TAG (default CI_COMMIT_SHA); SERVICE_URL (default: read from the stack
-# outputs); SMOKE_ATTEMPTS (default 30) and SMOKE_DELAY_SECONDS (default 10).
+# outputs; set it to your own domain when the load balancer has a certificate for it, since the
+# certificate does not match the load balancer's DNS name); SMOKE_ATTEMPTS (default 30) and
+# SMOKE_DELAY_SECONDS (default 10).
 set -euo pipefail
 # shellcheck source=scripts/ci/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -37,6 +39,7 @@ log "service $service runs $image ($task_definition, rollout ${rollout})"
 
 # 2. The load balancer answers.
 url=${SERVICE_URL:-$("$CI_SCRIPTS_DIR/service-url.sh")}
+url=${url%/}
 body_file=$(mktemp)
 trap 'rm -f "$body_file"' EXIT
 for ((attempt = 1; attempt <= attempts; attempt++)); do

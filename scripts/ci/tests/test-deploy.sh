@@ -37,6 +37,23 @@ test_stack_left_by_a_failed_first_create_is_deleted_first() {
   assert_contains "$(calls)" "wait stack-delete-complete --stack-name hello-prod-ecr"
 }
 
+test_failed_deploy_shows_the_failed_events_and_stops() {
+  echo "Waiter StackCreateComplete failed: Waiter encountered a terminal failure state" \
+    >"$FAKE_AWS_STATE/fail/deploy-hello-prod-alb"
+  run_script deploy-stacks.sh --except ecr
+  assert_status 1
+  assert_contains "$err" "deploying hello-prod-alb failed; its latest failed events"
+  assert_contains "$out" "TargetGroup	CREATE_FAILED	Resource handler returned message"
+  assert_not_contains "$(calls)" "deploy --stack-name hello-prod-service"
+}
+
+test_smoke_url_from_a_variable_without_trailing_slash() {
+  given_service COMPLETED "$sha"
+  SERVICE_URL=https://hello.example.org/ FAKE_CURL_BODY="Hello world" run_script smoke.sh
+  assert_status 0
+  assert_contains "$(calls)" "https://hello.example.org/hello"
+}
+
 test_template_too_large_for_an_api_call_is_refused() {
   head -c 51201 /dev/zero | tr '\0' '#' >templates/alb.yaml
   run_script deploy-stacks.sh --except ecr
