@@ -32,6 +32,15 @@ class GitLabCiConfigTest {
                     "workflow", "stages", "variables", "default", "include", "image", "services", "cache",
                     "before_script", "after_script", "types");
 
+    /** GitLab's job keywords (https://docs.gitlab.com/ci/yaml/): anything else is a typo. */
+    private static final Set<String> JOB_KEYWORDS =
+            Set.of(
+                    "after_script", "allow_failure", "artifacts", "before_script", "cache", "coverage",
+                    "dast_configuration", "dependencies", "environment", "extends", "hooks", "id_tokens",
+                    "identity", "image", "inherit", "interruptible", "manual_confirmation", "needs", "pages",
+                    "parallel", "release", "resource_group", "retry", "rules", "script", "secrets",
+                    "services", "stage", "tags", "timeout", "trigger", "variables", "when");
+
     private static final Pattern SCRIPT_PATH = Pattern.compile("(?<![\\w/.-])(scripts/[\\w./-]+)");
 
     static Path root;
@@ -124,6 +133,12 @@ class GitLabCiConfigTest {
         JsonNode image = config.get("image");
         assertTrue(image == null || image.isTextual(), "top-level 'image' must be an image name, not a job: " + image);
         assertTrue(jobs.size() >= 7, "expected the seven jobs, found " + jobs.keySet());
+    }
+
+    @Test
+    void jobsUseOnlyGitLabKeywords() {
+        jobs.forEach((name, job) -> job.fieldNames().forEachRemaining(key ->
+                assertTrue(JOB_KEYWORDS.contains(key), "job " + name + " has unknown keyword '" + key + "'")));
     }
 
     @Test
