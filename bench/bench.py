@@ -117,7 +117,7 @@ def main():
     ap.add_argument("--variant", action="append", default=[], metavar="NAME:SETTINGS",
                     help="also load-test the server with other settings, e.g. 'serial:-XX:+UseSerialGC' or "
                          "'loops1:EVENT_LOOPS=1 -XX:+UseSerialGC' (JVM flags start with -, the rest are "
-                         "environment variables); repeatable")
+                         "environment variables, except jar=PATH: another build of the server); repeatable")
     ap.add_argument("--skip-startup", action="store_true", help="skip the start-up measurements")
     ap.add_argument("--no-archive", action="store_true", help="run the load test without the archive")
     args = ap.parse_args()
@@ -177,8 +177,10 @@ def main():
         name, _, settings = spec.partition(":")
         flags = [w for w in settings.split() if w.startswith("-")]
         env = dict(w.split("=", 1) for w in settings.split() if not w.startswith("-"))
-        procs.append(bl.start_server(java=load_java, archive_flags=load_archive_flags, extra_flags=flags, env=env,
-                                     name=f"variant-{name}"))
+        jar = env.pop("jar", None)  # another build of the server, e.g. with a proposed change
+        # A class-data archive belongs to one jar: another jar runs without it.
+        procs.append(bl.start_server(java=load_java, archive_flags=[] if jar else load_archive_flags,
+                                     extra_flags=flags, env=env, name=f"variant-{name}", jar=jar))
         variant_labels[f"variant-{name}"] = f"hello-server + {settings}"
     labels = {procs[0].name: server_label, "nginx": "nginx", "flask-gunicorn": "flask-gunicorn",
               "minimal-vertx": f"minimal Vert.x (JDK {load_feature}, no archive)", **variant_labels}

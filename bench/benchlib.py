@@ -170,20 +170,20 @@ class Proc:
         return self.popen.returncode
 
 
-def server_cmd(java=None, archive_flags=(), extra_flags=()):
+def server_cmd(java=None, archive_flags=(), extra_flags=(), jar=None):
     return ([java or default_javas()[0], *jvm_flags(), f"-XX:MaxRAM={TASK_MEMORY}", *archive_flags,
-             *extra_flags, "-jar", str(JAR)])
+             *extra_flags, "-jar", str(jar or JAR)])
 
 
 def start_server(port=None, java=None, archive_flags=(), extra_flags=(), env=None, name="hello-server",
-                 logname=None):
+                 logname=None, jar=None):
     port = port or free_port()
     TARGET.mkdir(parents=True, exist_ok=True)
     logfile = TARGET / (logname or f"{name}.log")
     environment = dict(os.environ, PORT=str(port), HOST="127.0.0.1")
     environment.update(env or {})
     with open(logfile, "w") as out:
-        popen = subprocess.Popen(server_cmd(java, archive_flags, extra_flags), env=environment,
+        popen = subprocess.Popen(server_cmd(java, archive_flags, extra_flags, jar), env=environment,
                                  stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     return Proc(name, popen, port, logfile=logfile)
 
