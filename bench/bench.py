@@ -18,9 +18,11 @@ line printed is the throughput ratio to nginx (geometric mean over the three
 connection counts).
 """
 import argparse
+import hashlib
 import json
 import math
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -42,9 +44,11 @@ def archive_flags(java, feature, archive):
 
 def build_archive(java, feature):
     """Training run: start the server with the create flag, send the requests the
-    service sees, stop it with SIGTERM; the JVM writes the archive at exit."""
+    service sees, stop it with SIGTERM; the JVM writes the archive at exit. The
+    archive belongs to one jar, JDK and set of flags, hence its name."""
     kind = "aot" if feature >= 25 else "jsa"
-    archive = bl.TARGET / f"hello-server-jdk{feature}.{kind}"
+    key = hashlib.sha256(" ".join([java, str(bl.JAR), *bl.server_cmd(java)]).encode()).hexdigest()[:10]
+    archive = bl.TARGET / f"hello-server-jdk{feature}-{key}.{kind}"
     if archive.exists() and archive.stat().st_mtime > bl.JAR.stat().st_mtime:
         return archive
     archive.unlink(missing_ok=True)
@@ -103,6 +107,8 @@ def geomean(values):
 
 
 def main():
+    # SIGTERM ends the run like Ctrl-C, so the contenders started so far are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--duration", type=int, default=10, help="seconds per load point (default 10)")
     ap.add_argument("--rounds", type=int, default=3, help="rounds over all contenders (default 3)")
