@@ -234,6 +234,11 @@ def main():
     ratios = {name: geomean([summary[name][str(c)]["rps"] / n for c, n in zip(CONNECTIONS, nginx_rps)])
               for name in summary}
     results["ratio_to_nginx"] = ratios
+    # The same ratio from each round's own measurements (paired in time), a check on the noise.
+    per_round = {name: [geomean([runs[str(c)][i]["rps"] / results["load"]["nginx"][str(c)][i]["rps"]
+                                 for c in CONNECTIONS]) for i in range(args.rounds)]
+                 for name, runs in results["load"].items()}
+    results["ratio_to_nginx_per_round"] = per_round
 
     lines = [f"| contender | conns | req/s (median) | p50 ms | p99 ms | errors | req/s range |",
              "|---|---:|---:|---:|---:|---:|---:|"]
@@ -257,12 +262,17 @@ def main():
                   f"({nginx64:.2f} ms). {args.rounds} rounds x {args.duration} s per point, wrk "
                   f"-t{results['settings']['wrk_threads']}, load average {results['machine']['load_avg_at_start'][0]:.1f} "
                   f"at start, {results['machine']['load_avg_at_end'][0]:.1f} at end."]
+    lines.append("Throughput / nginx within each round (paired in time): "
+                 + ", ".join(f"{r:.3f}" for r in per_round["hello-server"]) + ".")
     table = "\n".join(lines)
     (bl.TARGET / "bench-results.json").write_text(json.dumps(results, indent=2) + "\n")
     (bl.TARGET / "bench-table.md").write_text(table + "\n")
     print()
     print(table)
     print(f"raw numbers: {bl.TARGET / 'bench-results.json'}")
+    print("the same ratio within each round (paired in time): "
+          + ", ".join(f"{r:.3f}" for r in per_round["hello-server"])
+          + f" (median {statistics.median(per_round['hello-server']):.3f})")
     print(f"throughput ratio to nginx (geometric mean over {'/'.join(map(str, CONNECTIONS))} connections): "
           f"{ratios['hello-server']:.3f}")
 
