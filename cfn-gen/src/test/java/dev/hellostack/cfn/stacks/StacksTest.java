@@ -138,6 +138,32 @@ class StacksTest {
     }
 
     @Test
+    void executionRoleCannotDeleteImagesNorShedTheBoundary() throws Exception {
+        JsonNode t = yaml(new GitlabOidcStack());
+        String policy = props(t, "CloudFormationExecutionRole").path("Policies").toString();
+        assertFalse(policy.contains("ecr:DeleteRepository"));
+        assertFalse(policy.contains("iam:DeleteRolePermissionsBoundary"));
+        for (JsonNode statement : props(t, "CloudFormationExecutionRole").path("Policies").get(0)
+                .path("PolicyDocument").path("Statement")) {
+            if (statement.path("Action").toString().contains("iam:CreateRole")) {
+                assertEquals("WorkloadPermissionsBoundary", statement.path("Condition").path("StringEquals")
+                        .path("iam:PermissionsBoundary").path("Ref").asText());
+            }
+        }
+        for (Stack stack : Stacks.all()) {
+            yaml(stack).path("Resources").fields().forEachRemaining(r -> {
+                boolean workloadRole = r.getValue().path("Type").asText().equals("AWS::IAM::Role")
+                        && !stack.name().equals("gitlab-oidc");
+                if (workloadRole) {
+                    assertEquals("${AppName}-${EnvName}-PermissionsBoundaryArn", r.getValue().path("Properties")
+                            .path("PermissionsBoundary").path("Fn::ImportValue").path("Fn::Sub").asText(),
+                            stack.name() + "/" + r.getKey() + " lacks the permissions boundary");
+                }
+            });
+        }
+    }
+
+    @Test
     void allResourceWildcardsAreTheOnesAwsRequires() throws Exception {
         for (Stack stack : Stacks.all()) {
             JsonNode t = yaml(stack);
