@@ -25,7 +25,7 @@ public final class GenerateCommand {
             usage: java -jar cfn-gen.jar [generate] [--check] [--out DIR]
               (no option)  write every stack to DIR/<stack>.yaml, plus DIR/stacks.json and DIR/ARCHITECTURE.md
               --check      write nothing; exit 1 with a diff if a file in DIR differs from what would be generated
-              --out DIR    the templates directory (default: templates, relative to the current directory)
+              --out DIR    the templates directory (default: templates/ in the current directory, which must exist)
             """;
 
     private GenerateCommand() {
@@ -37,7 +37,7 @@ public final class GenerateCommand {
 
     static int run(List<String> args, List<Stack> stacks, PrintStream out, PrintStream err) {
         boolean check = false;
-        Path dir = Path.of("templates");
+        Path dir = null;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             switch (arg) {
@@ -59,6 +59,14 @@ public final class GenerateCommand {
                     err.print(USAGE);
                     return 2;
                 }
+            }
+        }
+        if (dir == null) {
+            dir = Path.of("templates");
+            if (!Files.isDirectory(dir)) {
+                err.println("error: no templates/ directory in " + Path.of("").toAbsolutePath()
+                        + "; run from the repository root, or pass --out DIR");
+                return 2;
             }
         }
         Map<String, String> files;

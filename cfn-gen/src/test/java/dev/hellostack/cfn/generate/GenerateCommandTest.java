@@ -77,6 +77,14 @@ class GenerateCommandTest {
     }
 
     @Test
+    void defaultDirectoryMustExist() {
+        // Surefire runs in cfn-gen/, which has no templates/ directory: refuse rather than create a stray one.
+        assertEquals(2, run("--check"));
+        assertTrue(err().startsWith("error: no templates/ directory in "), err());
+        assertTrue(Files.notExists(Path.of("templates")));
+    }
+
+    @Test
     void outWithoutADirectoryExits2() {
         assertEquals(2, run("--out"));
         assertTrue(err().startsWith("error: --out needs a directory"), err());
