@@ -36,6 +36,10 @@ public final class Main {
     }
 
     public static int run(List<String> args, PrintStream out, PrintStream err) {
+        if (args.size() == 1 && (args.get(0).equals("-h") || args.get(0).equals("--help"))) {
+            out.print(usage());
+            return 0;
+        }
         if (!args.isEmpty() && !args.get(0).startsWith("-")) {
             Command command = COMMANDS.get(args.get(0));
             if (command == null) {
@@ -49,6 +53,7 @@ public final class Main {
     }
 
     static String usage() {
-        return GenerateCommand.USAGE + "subcommands: " + String.join(", ", COMMANDS.keySet()) + "\n";
+        return GenerateCommand.USAGE + "subcommands (the first argument; generate is the default): "
+                + String.join(", ", COMMANDS.keySet()) + "\n";
     }
 }

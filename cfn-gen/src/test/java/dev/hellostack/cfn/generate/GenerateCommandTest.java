@@ -71,6 +71,12 @@ class GenerateCommandTest {
     }
 
     @Test
+    void helpListsTheSubcommands() {
+        assertEquals(0, run("--help"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("subcommands (the first argument; generate is the default): generate"));
+    }
+
+    @Test
     void unknownSubcommandExits2() {
         assertEquals(2, run("deploy"));
         assertTrue(err().startsWith("error: unknown subcommand 'deploy' (known: generate"), err());
