@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -90,7 +91,7 @@ public final class GenerateCommand {
             for (Map.Entry<String, String> f : files.entrySet()) {
                 Path path = dir.resolve(f.getKey());
                 byte[] bytes = f.getValue().getBytes(StandardCharsets.UTF_8);
-                if (Files.exists(path) && java.util.Arrays.equals(Files.readAllBytes(path), bytes)) {
+                if (Files.exists(path) && Arrays.equals(Files.readAllBytes(path), bytes)) {
                     out.println("unchanged " + path);
                 } else {
                     Files.write(path, bytes);

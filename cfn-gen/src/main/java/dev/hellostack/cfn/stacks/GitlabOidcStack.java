@@ -1,10 +1,10 @@
 package dev.hellostack.cfn.stacks;
 
 import dev.hellostack.cfn.model.Fn;
-import dev.hellostack.cfn.model.Obj;
 import dev.hellostack.cfn.model.Parameter;
 import dev.hellostack.cfn.model.Resource;
 import dev.hellostack.cfn.model.Template;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -214,7 +214,7 @@ public final class GitlabOidcStack implements Stack {
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
-        List<String> all = new java.util.ArrayList<>(a);
+        List<String> all = new ArrayList<>(a);
         all.addAll(b);
         all.sort(null);
         return List.copyOf(all);
