@@ -51,15 +51,4 @@ public final class Obj {
         }
         return List.copyOf(out);
     }
-
-    /** Key/value pairs as a sorted list of {@code {<keyName>: k, <valueName>: v}} objects (ECS environment, etc.). */
-    public static List<Object> pairs(String keyName, String valueName, Map<String, Object> pairs) {
-        List<Map.Entry<String, Object>> entries = new ArrayList<>(pairs.entrySet());
-        entries.sort(Comparator.comparing(Map.Entry::getKey));
-        List<Object> out = new ArrayList<>();
-        for (Map.Entry<String, Object> e : entries) {
-            out.add(of(keyName, e.getKey(), valueName, e.getValue()));
-        }
-        return List.copyOf(out);
-    }
 }

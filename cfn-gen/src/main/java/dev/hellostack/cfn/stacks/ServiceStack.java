@@ -5,8 +5,10 @@ import dev.hellostack.cfn.model.Obj;
 import dev.hellostack.cfn.model.Parameter;
 import dev.hellostack.cfn.model.Resource;
 import dev.hellostack.cfn.model.Template;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The application: an ECS cluster, the Fargate task definition and service in the private subnets,
@@ -25,6 +27,10 @@ public final class ServiceStack implements Stack {
     static final int STOP_TIMEOUT_SECONDS = 30;
     /** Longer than the load balancer's 60 s idle timeout, so the load balancer closes idle connections first. */
     static final int IDLE_TIMEOUT_SECONDS = 75;
+
+    private static Map<String, Object> env(String name, Object value) {
+        return Obj.of("Name", name, "Value", value);
+    }
 
     @Override
     public String name() {
@@ -93,9 +99,14 @@ public final class ServiceStack implements Stack {
                 .constraintDescription("LogRetentionDays: one of the retention periods CloudWatch Logs allows.");
         Parameter logLevel = t.parameter("LogLevel", "String")
                 .defaultValue("INFO")
-                .allowedValues("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
+                .allowedValues("ERROR", "WARN", "INFO", "DEBUG")
                 .description("The server's LOG_LEVEL.")
-                .constraintDescription("LogLevel: TRACE, DEBUG, INFO, WARN or ERROR.");
+                .constraintDescription("LogLevel: ERROR, WARN, INFO or DEBUG.");
+        Parameter eventLoops = t.parameter("EventLoops", "String")
+                .defaultValue("")
+                .allowedPattern("^$|^([1-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-6])$")
+                .description("The server's EVENT_LOOPS. Empty: one per vCPU the task gets.")
+                .constraintDescription("EventLoops: empty, or an integer from 1 to 256.");
         Parameter accessLog = t.parameter("AccessLog", "String")
                 .defaultValue("true")
                 .allowedValues("true", "false")
@@ -109,11 +120,12 @@ public final class ServiceStack implements Stack {
                         + "except the endpoints).")
                 .constraintDescription("S3PrefixListId: empty, or a prefix list id such as pl-6ea54007.");
         t.parameterGroup("Application", app.appName, app.envName, imageTag);
-        t.parameterGroup("Task", cpu, memory, arch, logLevel, accessLog, retention);
+        t.parameterGroup("Task", cpu, memory, arch, logLevel, accessLog, eventLoops, retention);
         t.parameterGroup("Scaling", desired, min, max, requests, cpuTarget);
         t.parameterGroup("Network", s3PrefixList);
 
         Fn.Condition usePrefixList = t.condition("UseS3PrefixList", Fn.not(Fn.equalsFn(s3PrefixList.ref(), "")));
+        Fn.Condition setEventLoops = t.condition("SetEventLoops", Fn.not(Fn.equalsFn(eventLoops.ref(), "")));
 
         Resource cluster = t.resource("Cluster", "AWS::ECS::Cluster")
                 .prop("ClusterName", AppEnv.name(""))
@@ -158,13 +170,16 @@ public final class ServiceStack implements Stack {
                                 Fn.Pseudo.NO_VALUE)))
                 .prop("Tags", app.tags("-tasks"));
 
-        Map<String, Object> environment = Map.of(
-                "PORT", String.valueOf(AlbStack.APP_PORT),
-                "HOST", "0.0.0.0",
-                "IDLE_TIMEOUT_SECONDS", String.valueOf(IDLE_TIMEOUT_SECONDS),
-                "SHUTDOWN_TIMEOUT_SECONDS", String.valueOf(SHUTDOWN_TIMEOUT_SECONDS),
-                "LOG_LEVEL", logLevel.ref(),
-                "ACCESS_LOG", accessLog.ref());
+        // The server's settings (see the server's ServerConfig), sorted by name. EVENT_LOOPS is left out
+        // when empty: the server rejects an empty value and defaults to one loop per processor.
+        Map<String, Object> environment = new TreeMap<>(Map.of(
+                "PORT", env("PORT", String.valueOf(AlbStack.APP_PORT)),
+                "HOST", env("HOST", "0.0.0.0"),
+                "IDLE_TIMEOUT_SECONDS", env("IDLE_TIMEOUT_SECONDS", String.valueOf(IDLE_TIMEOUT_SECONDS)),
+                "SHUTDOWN_TIMEOUT_SECONDS", env("SHUTDOWN_TIMEOUT_SECONDS", String.valueOf(SHUTDOWN_TIMEOUT_SECONDS)),
+                "LOG_LEVEL", env("LOG_LEVEL", logLevel.ref()),
+                "ACCESS_LOG", env("ACCESS_LOG", accessLog.ref()),
+                "EVENT_LOOPS", Fn.ifThen(setEventLoops, env("EVENT_LOOPS", eventLoops.ref()), Fn.Pseudo.NO_VALUE)));
         Resource taskDef = t.resource("TaskDefinition", "AWS::ECS::TaskDefinition")
                 .prop("Family", AppEnv.name(""))
                 .prop("RequiresCompatibilities", List.of("FARGATE"))
@@ -185,7 +200,7 @@ public final class ServiceStack implements Stack {
                         "ReadonlyRootFilesystem", true,
                         "Memory", memory.ref(),
                         "PortMappings", List.of(Obj.of("ContainerPort", AlbStack.APP_PORT, "Protocol", "tcp")),
-                        "Environment", Obj.pairs("Name", "Value", environment),
+                        "Environment", new ArrayList<>(environment.values()),
                         "MountPoints", List.of(Obj.of("SourceVolume", "tmp", "ContainerPath", "/tmp", "ReadOnly", false)),
                         "StopTimeout", STOP_TIMEOUT_SECONDS,
                         "LogConfiguration", Obj.of(
