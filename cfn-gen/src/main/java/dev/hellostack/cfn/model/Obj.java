@@ -36,11 +36,6 @@ public final class Obj {
         return map;
     }
 
-    /** A list of values: {@code Obj.list("a", Fn.ref("B"))}. */
-    public static List<Object> list(Object... values) {
-        return List.of(values);
-    }
-
     /** CloudFormation tags, sorted by key: {@code [{Key: k, Value: v}, ...]}. */
     public static List<Object> tags(Map<String, Object> tags) {
         List<Map.Entry<String, Object>> entries = new ArrayList<>(tags.entrySet());
