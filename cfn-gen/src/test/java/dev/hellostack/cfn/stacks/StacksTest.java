@@ -191,6 +191,14 @@ class StacksTest {
     }
 
     @Test
+    void everyTemplateFitsInACreateChangeSetCallWithoutS3() {
+        for (Stack stack : Stacks.all()) {
+            int bytes = TemplateWriter.toYaml(stack.template()).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            assertTrue(bytes <= 51_200, stack.name() + " is " + bytes + " bytes; TemplateBody allows 51,200");
+        }
+    }
+
+    @Test
     void everyAppStackTakesAppNameAndEnvNameFirst() {
         for (Stack stack : Stacks.all()) {
             Template t = stack.template();
