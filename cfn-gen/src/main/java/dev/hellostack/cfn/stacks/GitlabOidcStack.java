@@ -187,6 +187,8 @@ public final class GitlabOidcStack implements Stack {
                                         "cloudformation:DeleteChangeSet", "cloudformation:DescribeChangeSet",
                                         "cloudformation:ExecuteChangeSet", "cloudformation:ListChangeSets")),
                                 Iam.arn(stacks), Iam.arn(changeSets)),
+                        Iam.allow("CheckOurServiceAfterDeploy", List.of("ecs:DescribeServices"),
+                                Iam.arn("ecs:${AWS::Region}:${AWS::AccountId}:service/${AppName}-${EnvName}/*")),
                         passExecutionRole(execRole)))))
                 .prop("Tags", app.tags());
 

@@ -261,6 +261,9 @@ public final class ServiceStack implements Stack {
 
         t.output("ClusterName", cluster.ref()).description("The ECS cluster.");
         t.output("ServiceName", service.getAtt("Name")).description("The ECS service.");
+        t.output("TaskDefinitionArn", taskDef.ref())
+                .description("The task definition this stack deployed; the service should be running it (a rolled-back "
+                        + "deployment runs an older one).");
         t.output("ServiceUrl", AppEnv.importValue(AlbStack.URL)).description("Where the service answers.");
         return t;
     }
