@@ -2,6 +2,7 @@ package dev.hellostack.cfn.stacks;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hellostack.cfn.check.Exclusions;
 import dev.hellostack.cfn.generate.Generator;
 import dev.hellostack.cfn.model.Parameter;
 import java.io.IOException;
@@ -37,6 +38,23 @@ class ReadmeTest {
                 }
             }
             last = at;
+        }
+    }
+
+    /** The exclusions table in the cfn-gen section lists exactly the entries of exclusions.yaml, reasons included. */
+    @Test
+    void exclusionsTableMatchesTheExclusionsFile() throws IOException {
+        String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
+        int start = readme.indexOf("<!-- section:cfn-gen -->");
+        assertTrue(start >= 0, "README.md has no <!-- section:cfn-gen --> marker");
+        String section = readme.substring(start, readme.indexOf("\n## ", start));
+        var entries = Exclusions.load(Path.of("..")).entries();
+        long rows = section.lines().filter(l -> l.matches("\\| (CT|HS)\\.[A-Z]+\\.[A-Z.0-9]+ \\(.*\\) \\| `.*")).count();
+        assertTrue(rows == entries.size(), "README exclusions table has " + rows + " rows; exclusions.yaml has " + entries.size());
+        for (Exclusions.Exclusion e : entries) {
+            String row = "| `" + e.template() + "` | `" + e.resource() + "` | " + e.reason().replaceAll("\\s+", " ").trim() + " |";
+            assertTrue(section.lines().anyMatch(l -> l.startsWith("| " + e.control() + " (") && l.endsWith(") " + row)),
+                    "README exclusions table lacks, word for word: | " + e.control() + " (...) " + row);
         }
     }
 
