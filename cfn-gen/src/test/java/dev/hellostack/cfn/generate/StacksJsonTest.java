@@ -53,7 +53,10 @@ class StacksJsonTest {
         assertEquals("gitlab-oidc-${AppName}-${EnvName}", stack("gitlab-oidc").path("stackName").asText());
         assertEquals("pipeline", stack("service").path("deployedBy").asText());
         assertEquals("${AppName}-${EnvName}-service", stack("service").path("stackName").asText());
-        assertEquals("[\"CAPABILITY_IAM\"]", stack("service").path("capabilities").toString());
+        // Named workload roles: CAPABILITY_NAMED_IAM; gitlab-oidc's roles have generated names.
+        assertEquals("[\"CAPABILITY_NAMED_IAM\"]", stack("service").path("capabilities").toString());
+        assertEquals("[\"CAPABILITY_NAMED_IAM\"]", stack("network").path("capabilities").toString());
+        assertEquals("[\"CAPABILITY_IAM\"]", stack("gitlab-oidc").path("capabilities").toString());
         assertEquals("[]", stack("ecr").path("capabilities").toString());
     }
 
