@@ -1,0 +1,309 @@
+package dev.hellostack.cfn.stacks;
+
+import dev.hellostack.cfn.model.Fn;
+import dev.hellostack.cfn.model.Obj;
+import dev.hellostack.cfn.model.Parameter;
+import dev.hellostack.cfn.model.Resource;
+import dev.hellostack.cfn.model.Template;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Lets GitLab CI/CD jobs reach AWS without stored keys: an IAM OIDC provider for GitLab and three
+ * roles, each limited to this application's stacks, repository and log groups by name.
+ *
+ * <ul>
+ *   <li>ChangeSetRole, for merge-request pipelines (any branch of the project): create, describe and
+ *       delete change sets, read stacks; it cannot execute a change set.</li>
+ *   <li>DeployRole, for the default branch only: push images to our repository, run change sets on our
+ *       stacks, and pass only the CloudFormation execution role.</li>
+ *   <li>CloudFormationExecutionRole, assumed by CloudFormation itself: creates what the stacks hold.
+ *       Roles it creates must carry the WorkloadPermissionsBoundary, so a template cannot create a
+ *       role more powerful than the workload needs.</li>
+ * </ul>
+ *
+ * <p>Deployed once per application and environment by an administrator. Its stack name,
+ * {@code gitlab-oidc-<AppName>-<EnvName>}, lies outside the {@code <AppName>-<EnvName>-*} names the
+ * deploy role may touch, so the pipeline cannot change its own permissions.
+ */
+public final class GitlabOidcStack implements Stack {
+
+    static final String BOUNDARY_EXPORT = "PermissionsBoundaryArn";
+
+    /**
+     * The trust policy, as Fn::Sub text because the condition keys start with the provider host
+     * ({@code gitlab.com:aud}), which comes from the GitLabUrl parameter, and a key cannot be an intrinsic.
+     * The single %s is the Condition block.
+     */
+    private static final String TRUST_POLICY = """
+            {
+              "Version": "2012-10-17",
+              "Statement": [
+                {
+                  "Effect": "Allow",
+                  "Principal": { "Federated": "${ProviderArn}" },
+                  "Action": "sts:AssumeRoleWithWebIdentity",
+                  "Condition": {
+            %s
+                  }
+                }
+              ]
+            }
+            """;
+    private static final String AUD = "\"${GitLabHost}:aud\": \"${Audience}\"";
+    private static final String SUB = "\"${GitLabHost}:sub\": \"project_path:${ProjectPath}:ref_type:branch:ref:%s\"";
+
+    /** Merge-request pipelines: the audience, and any branch of the project. */
+    static final String ANY_BRANCH_CONDITION = """
+                    "StringEquals": { %s },
+                    "StringLike": { %s }\
+            """.formatted(AUD, SUB.formatted("*"));
+
+    /** Deploy jobs: the audience, and only the default branch. */
+    static final String DEFAULT_BRANCH_CONDITION = """
+                    "StringEquals": {
+                      %s,
+                      %s
+                    }\
+            """.formatted(AUD, SUB.formatted("${DefaultBranch}"));
+
+    @Override
+    public String name() {
+        return "gitlab-oidc";
+    }
+
+    @Override
+    public String stackName() {
+        return "gitlab-oidc-${AppName}-${EnvName}";
+    }
+
+    @Override
+    public DeployedBy deployedBy() {
+        return DeployedBy.administrator;
+    }
+
+    @Override
+    public String summary() {
+        return "GitLab OIDC provider; change-set role (merge requests), deploy role (default branch), "
+                + "CloudFormation execution role; permissions boundary for workload roles";
+    }
+
+    @Override
+    public Template template() {
+        Template t = new Template(name(), "hello-stack: GitLab OIDC identity provider and the least-privilege roles the "
+                + "pipeline uses (change sets, deploy, CloudFormation execution). Deployed once by an administrator.");
+        AppEnv app = AppEnv.declare(t);
+        Parameter url = t.parameter("GitLabUrl", "String")
+                .defaultValue("https://gitlab.com")
+                .allowedPattern("^https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?$")
+                .description("URL of the GitLab instance that issues the job tokens (no path, no trailing slash).")
+                .constraintDescription("GitLabUrl: https:// followed by a host name, such as https://gitlab.com.");
+        Parameter audience = t.parameter("Audience", "String")
+                .defaultValue("https://gitlab.com")
+                .length(1, 255)
+                .description("The aud claim the jobs request (id_tokens: aud: in .gitlab-ci.yml).")
+                .constraintDescription("Audience: 1 to 255 characters.");
+        Parameter project = t.parameter("ProjectPath", "String")
+                .allowedPattern("^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$")
+                .description("GitLab project path, GROUP/PROJECT (or GROUP/SUBGROUP/PROJECT), that may assume the roles. Required.")
+                .constraintDescription("ProjectPath: GROUP/PROJECT, letters, digits, '_', '.', '-' separated by '/'.");
+        Parameter branch = t.parameter("DefaultBranch", "String")
+                .defaultValue("main")
+                .allowedPattern("^[A-Za-z0-9_./-]+$")
+                .description("The protected branch whose pipelines may deploy.")
+                .constraintDescription("DefaultBranch: a branch name (letters, digits, '_', '.', '/', '-').");
+        Parameter existing = t.parameter("ExistingProviderArn", "String")
+                .defaultValue("")
+                .allowedPattern("^$|^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/.+$")
+                .description("ARN of an existing IAM OIDC provider for this GitLab (an account has one per URL). Empty: create it.")
+                .constraintDescription("ExistingProviderArn: empty, or an IAM OIDC provider ARN.");
+        t.parameterGroup("Application", app.appName, app.envName);
+        t.parameterGroup("GitLab", url, audience, project, branch, existing);
+
+        Fn.Condition create = t.condition("CreateProvider", Fn.equalsFn(existing.ref(), ""));
+
+        Resource provider = t.resource("GitLabOidcProvider", "AWS::IAM::OIDCProvider")
+                .condition(create)
+                .prop("Url", url.ref())
+                .prop("ClientIdList", List.of(audience.ref()))
+                .prop("Tags", app.tags());
+        Object providerArn = Fn.ifThen(create, provider.ref(), existing.ref());
+        Fn host = Fn.select(1, Fn.split("//", url.ref()));
+
+        String stacks = "cloudformation:${AWS::Region}:${AWS::AccountId}:stack/${AppName}-${EnvName}-*/*";
+        String changeSets = "cloudformation:${AWS::Region}:${AWS::AccountId}:changeSet/*/*";
+        String repository = "ecr:${AWS::Region}:${AWS::AccountId}:repository/${AppName}-${EnvName}";
+        String roles = "iam::${AWS::AccountId}:role/${AppName}-${EnvName}-*";
+
+        Resource boundary = t.resource("WorkloadPermissionsBoundary", "AWS::IAM::ManagedPolicy")
+                .prop("Description", "The most any role created by the application's stacks may do: pull our image, "
+                        + "write our logs")
+                .prop("PolicyDocument", Iam.document(
+                        Iam.allow("EcrLogin", List.of("ecr:GetAuthorizationToken"), "*"),
+                        Iam.allow("PullFromOurRepository",
+                                List.of("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
+                                Iam.arn(repository)),
+                        Iam.allow("WriteOurLogGroups",
+                                List.of("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
+                                Iam.arn("logs:${AWS::Region}:${AWS::AccountId}:log-group:/ecs/${AppName}-${EnvName}:*"),
+                                Iam.arn("logs:${AWS::Region}:${AWS::AccountId}:log-group:/vpc/${AppName}-${EnvName}/flow-logs:*"))));
+
+        Resource execRole = t.resource("CloudFormationExecutionRole", "AWS::IAM::Role")
+                .prop("Description", "CloudFormation creates the application's resources with this role, not with the "
+                        + "pipeline's credentials")
+                .prop("AssumeRolePolicyDocument", Iam.cloudFormationTrust())
+                .prop("Policies", List.of(Iam.inline("ManageApplicationStacks",
+                        executionPolicy(repository, roles, boundary))))
+                .prop("Tags", app.tags());
+
+        List<String> readStacks = List.of("cloudformation:DescribeStackEvents", "cloudformation:DescribeStackResources",
+                "cloudformation:DescribeStacks", "cloudformation:GetTemplate", "cloudformation:GetTemplateSummary");
+        Resource changeSetRole = t.resource("ChangeSetRole", "AWS::IAM::Role")
+                .prop("Description", "Merge-request pipelines: create and inspect change sets, never execute them")
+                .prop("AssumeRolePolicyDocument", trust(providerArn, host, ANY_BRANCH_CONDITION))
+                .prop("MaxSessionDuration", 3600)
+                .prop("Policies", List.of(Iam.inline("ChangeSetsOnly", Iam.document(
+                        Iam.allow("ChangeSets", concat(readStacks, List.of("cloudformation:CreateChangeSet",
+                                        "cloudformation:DeleteChangeSet", "cloudformation:DescribeChangeSet",
+                                        "cloudformation:ListChangeSets")),
+                                Iam.arn(stacks), Iam.arn(changeSets)),
+                        passExecutionRole(execRole)))))
+                .prop("Tags", app.tags());
+
+        Resource deployRole = t.resource("DeployRole", "AWS::IAM::Role")
+                .prop("Description", "Default-branch pipelines: push images to our repository and deploy our stacks")
+                .prop("AssumeRolePolicyDocument", trust(providerArn, host, DEFAULT_BRANCH_CONDITION))
+                .prop("MaxSessionDuration", 3600)
+                .prop("Policies", List.of(Iam.inline("PushImagesDeployStacks", Iam.document(
+                        Iam.allow("EcrLogin", List.of("ecr:GetAuthorizationToken"), "*"),
+                        Iam.allow("PushToOurRepository", List.of("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
+                                        "ecr:CompleteLayerUpload", "ecr:DescribeImages", "ecr:DescribeRepositories",
+                                        "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage",
+                                        "ecr:UploadLayerPart"),
+                                Iam.arn(repository)),
+                        Iam.allow("DeployOurStacks", concat(readStacks, List.of("cloudformation:CancelUpdateStack",
+                                        "cloudformation:ContinueUpdateRollback", "cloudformation:CreateChangeSet",
+                                        "cloudformation:DeleteChangeSet", "cloudformation:DescribeChangeSet",
+                                        "cloudformation:ExecuteChangeSet", "cloudformation:ListChangeSets")),
+                                Iam.arn(stacks), Iam.arn(changeSets)),
+                        passExecutionRole(execRole)))))
+                .prop("Tags", app.tags());
+
+        t.output("ChangeSetRoleArn", changeSetRole.getAtt("Arn"))
+                .description("Role for merge-request pipelines (AWS_ROLE_ARN of the change-set job).");
+        t.output("DeployRoleArn", deployRole.getAtt("Arn"))
+                .description("Role for default-branch pipelines (AWS_ROLE_ARN of the build and deploy jobs).");
+        t.output("CloudFormationExecutionRoleArn", execRole.getAtt("Arn"))
+                .description("Role CloudFormation uses to create the resources (--role-arn).");
+        t.output("PermissionsBoundaryArn", boundary.ref())
+                .description("Permissions boundary every role created by the application's stacks carries.")
+                .export(AppEnv.exportName(BOUNDARY_EXPORT));
+        return t;
+    }
+
+    private static Fn.Sub trust(Object providerArn, Fn host, String condition) {
+        return Fn.sub(TRUST_POLICY.formatted(condition), Map.of(
+                "ProviderArn", providerArn,
+                "GitLabHost", host));
+    }
+
+    private static Map<String, Object> passExecutionRole(Resource execRole) {
+        return Iam.allow("PassOnlyTheExecutionRole", List.of("iam:PassRole"), List.of(execRole.getAtt("Arn")),
+                Map.of("StringEquals", Map.of("iam:PassedToService", "cloudformation.amazonaws.com")));
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        all.sort(null);
+        return List.copyOf(all);
+    }
+
+    /**
+     * What CloudFormation needs to create, update and delete the ecr, network, alb and service stacks.
+     * Actions are listed one by one (no wildcards); resources are this account and region, and where
+     * the service allows it, this application's names. The read-only Describe/List calls that AWS
+     * only authorises on "*" are in one statement of their own.
+     */
+    private static Map<String, Object> executionPolicy(String repository, String roles, Resource boundary) {
+        String account = "${AWS::Region}:${AWS::AccountId}";
+        return Iam.document(
+                Iam.allow("CallsAwsOnlyAuthorisesOnAllResources", List.of(
+                        "application-autoscaling:DescribeScalableTargets",
+                        "application-autoscaling:DescribeScalingActivities",
+                        "application-autoscaling:DescribeScalingPolicies",
+                        "ec2:DescribeAccountAttributes", "ec2:DescribeAddresses", "ec2:DescribeAvailabilityZones",
+                        "ec2:DescribeFlowLogs", "ec2:DescribeInternetGateways", "ec2:DescribeNetworkInterfaces",
+                        "ec2:DescribePrefixLists", "ec2:DescribeRouteTables", "ec2:DescribeSecurityGroupRules",
+                        "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeTags",
+                        "ec2:DescribeVpcAttribute", "ec2:DescribeVpcEndpoints", "ec2:DescribeVpcEndpointServices",
+                        "ec2:DescribeVpcs",
+                        "ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition",
+                        "elasticloadbalancing:DescribeListenerAttributes", "elasticloadbalancing:DescribeListeners",
+                        "elasticloadbalancing:DescribeLoadBalancerAttributes", "elasticloadbalancing:DescribeLoadBalancers",
+                        "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTags",
+                        "elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:DescribeTargetGroups",
+                        "elasticloadbalancing:DescribeTargetHealth",
+                        "logs:DescribeLogGroups"), "*"),
+                Iam.allow("EcrRepository", List.of("ecr:CreateRepository", "ecr:DeleteLifecyclePolicy",
+                                "ecr:DeleteRepository", "ecr:DescribeRepositories", "ecr:GetLifecyclePolicy",
+                                "ecr:ListTagsForResource", "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability",
+                                "ecr:PutLifecyclePolicy", "ecr:TagResource", "ecr:UntagResource"),
+                        Iam.arn(repository)),
+                Iam.allow("Network", List.of("ec2:AssociateRouteTable", "ec2:AttachInternetGateway",
+                                "ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress", "ec2:CreateFlowLogs",
+                                "ec2:CreateInternetGateway", "ec2:CreateRoute", "ec2:CreateRouteTable",
+                                "ec2:CreateSecurityGroup", "ec2:CreateSubnet", "ec2:CreateTags", "ec2:CreateVpc",
+                                "ec2:CreateVpcEndpoint", "ec2:DeleteFlowLogs", "ec2:DeleteInternetGateway", "ec2:DeleteRoute",
+                                "ec2:DeleteRouteTable", "ec2:DeleteSecurityGroup", "ec2:DeleteSubnet", "ec2:DeleteTags",
+                                "ec2:DeleteVpc", "ec2:DeleteVpcEndpoints", "ec2:DetachInternetGateway",
+                                "ec2:DisassociateRouteTable", "ec2:ModifySecurityGroupRules", "ec2:ModifySubnetAttribute",
+                                "ec2:ModifyVpcAttribute", "ec2:ModifyVpcEndpoint", "ec2:ReplaceRoute",
+                                "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress",
+                                "ec2:UpdateSecurityGroupRuleDescriptionsEgress", "ec2:UpdateSecurityGroupRuleDescriptionsIngress"),
+                        Iam.arn("ec2:" + account + ":*")),
+                Iam.allow("LoadBalancer", List.of("elasticloadbalancing:AddTags", "elasticloadbalancing:CreateListener",
+                                "elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup",
+                                "elasticloadbalancing:DeleteListener", "elasticloadbalancing:DeleteLoadBalancer",
+                                "elasticloadbalancing:DeleteTargetGroup", "elasticloadbalancing:ModifyListener",
+                                "elasticloadbalancing:ModifyListenerAttributes",
+                                "elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:ModifyTargetGroup",
+                                "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:RemoveTags",
+                                "elasticloadbalancing:SetSecurityGroups", "elasticloadbalancing:SetSubnets"),
+                        Iam.arn("elasticloadbalancing:" + account + ":*")),
+                Iam.allow("EcsClusterAndService", List.of("ecs:CreateCluster", "ecs:CreateService", "ecs:DeleteCluster",
+                                "ecs:DeleteService", "ecs:DescribeClusters", "ecs:DescribeServices", "ecs:TagResource",
+                                "ecs:UntagResource", "ecs:UpdateCluster", "ecs:UpdateClusterSettings", "ecs:UpdateService"),
+                        Iam.arn("ecs:" + account + ":cluster/${AppName}-${EnvName}"),
+                        Iam.arn("ecs:" + account + ":service/${AppName}-${EnvName}/*"),
+                        Iam.arn("ecs:" + account + ":task-definition/${AppName}-${EnvName}:*")),
+                Iam.allow("LogGroups", List.of("logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:DeleteRetentionPolicy",
+                                "logs:ListTagsForResource", "logs:PutRetentionPolicy", "logs:TagResource",
+                                "logs:UntagResource"),
+                        Iam.arn("logs:" + account + ":log-group:/ecs/${AppName}-${EnvName}*"),
+                        Iam.arn("logs:" + account + ":log-group:/vpc/${AppName}-${EnvName}/*")),
+                Iam.allow("Autoscaling", List.of("application-autoscaling:DeleteScalingPolicy",
+                                "application-autoscaling:DeregisterScalableTarget", "application-autoscaling:PutScalingPolicy",
+                                "application-autoscaling:RegisterScalableTarget", "application-autoscaling:TagResource",
+                                "application-autoscaling:UntagResource"),
+                        Iam.arn("application-autoscaling:" + account + ":scalable-target/*")),
+                Iam.allow("TargetTrackingAlarms", List.of("cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms",
+                                "cloudwatch:PutMetricAlarm"),
+                        Iam.arn("cloudwatch:" + account + ":alarm:TargetTracking-*")),
+                Iam.allow("CreateWorkloadRolesOnlyWithTheBoundary", List.of("iam:AttachRolePolicy", "iam:CreateRole",
+                                "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePolicy"),
+                        List.of(Iam.arn(roles)),
+                        Map.of("StringEquals", Map.of("iam:PermissionsBoundary", boundary.ref()))),
+                Iam.allow("ReadAndDeleteWorkloadRoles", List.of("iam:DeleteRole", "iam:GetRole", "iam:GetRolePolicy",
+                                "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:ListRoleTags", "iam:TagRole",
+                                "iam:UntagRole", "iam:UpdateRoleDescription"),
+                        Iam.arn(roles)),
+                Iam.allow("PassWorkloadRolesToTheirServices", List.of("iam:PassRole"), List.of(Iam.arn(roles)),
+                        Map.of("StringEquals", Map.of("iam:PassedToService",
+                                List.of("ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com")))),
+                Iam.allow("ServiceLinkedRoles", List.of("iam:CreateServiceLinkedRole"),
+                        List.of(Iam.arn("iam::${AWS::AccountId}:role/aws-service-role/*")),
+                        Map.of("StringEquals", Map.of("iam:AWSServiceName", List.of("ecs.amazonaws.com",
+                                "ecs.application-autoscaling.amazonaws.com", "elasticloadbalancing.amazonaws.com")))));
+    }
+}

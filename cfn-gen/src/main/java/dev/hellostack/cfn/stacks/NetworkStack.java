@@ -1,0 +1,234 @@
+package dev.hellostack.cfn.stacks;
+
+import dev.hellostack.cfn.model.Fn;
+import dev.hellostack.cfn.model.Obj;
+import dev.hellostack.cfn.model.Parameter;
+import dev.hellostack.cfn.model.Resource;
+import dev.hellostack.cfn.model.Template;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The VPC: public subnets for the load balancer, private subnets for the tasks with no route to the
+ * internet (no NAT gateway), and VPC endpoints so tasks can still pull images and write logs.
+ *
+ * <p>Address plan (for a /16): the VPC is cut into two halves of /22 by {@code Fn::Cidr [VPC, 2, 10]};
+ * public subnets are /24s of the first /22, private subnets /24s of the second. So "the private
+ * subnets" is one CIDR, which the endpoint security group allows.
+ */
+public final class NetworkStack implements Stack {
+
+    public static final List<String> INTERFACE_ENDPOINTS = List.of("ecr.api", "ecr.dkr", "logs");
+
+    @Override
+    public String name() {
+        return "network";
+    }
+
+    @Override
+    public String summary() {
+        return "VPC over 2 or 3 AZs: public and private subnets, internet gateway, no NAT; "
+                + "ECR, Logs and S3 endpoints; VPC flow logs";
+    }
+
+    @Override
+    public Template template() {
+        Template t = new Template(name(), "hello-stack: VPC with public and private subnets in 2 or 3 Availability "
+                + "Zones, no NAT gateway; VPC endpoints for ECR, CloudWatch Logs and S3; VPC flow logs.");
+        AppEnv app = AppEnv.declare(t);
+        Parameter vpcCidr = t.parameter("VpcCidr", "String")
+                .defaultValue("10.0.0.0/16")
+                .allowedPattern("^((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])/(1[6-9]|2[01])$")
+                .description("IPv4 CIDR of the VPC, /16 to /21. Subnets are /24s carved from it.")
+                .constraintDescription("VpcCidr: an IPv4 CIDR block with a prefix length from /16 to /21, such as 10.0.0.0/16.");
+        Parameter azCount = t.parameter("AvailabilityZones", "String")
+                .defaultValue("2")
+                .allowedValues("2", "3")
+                .description("How many Availability Zones to spread the subnets over.")
+                .constraintDescription("AvailabilityZones: 2 or 3.");
+        Parameter flowLogs = t.parameter("EnableFlowLogs", "String")
+                .defaultValue("true")
+                .allowedValues("true", "false")
+                .description("Record VPC flow logs (all traffic) to a CloudWatch log group.")
+                .constraintDescription("EnableFlowLogs: true or false.");
+        Parameter flowLogRetention = t.parameter("FlowLogRetentionDays", "Number")
+                .defaultValue(30)
+                .allowedValues(ServiceStack.LOG_RETENTION_DAYS)
+                .description("Days to keep VPC flow logs.")
+                .constraintDescription("FlowLogRetentionDays: one of the retention periods CloudWatch Logs allows.");
+        t.parameterGroup("Application", app.appName, app.envName);
+        t.parameterGroup("Network", vpcCidr, azCount);
+        t.parameterGroup("Flow logs", flowLogs, flowLogRetention);
+
+        Fn.Condition threeAzs = t.condition("ThreeAvailabilityZones", Fn.equalsFn(azCount.ref(), "3"));
+        Fn.Condition flowLogsOn = t.condition("FlowLogsEnabled", Fn.equalsFn(flowLogs.ref(), "true"));
+
+        Resource vpc = t.resource("Vpc", "AWS::EC2::VPC")
+                .prop("CidrBlock", vpcCidr.ref())
+                .prop("EnableDnsSupport", true)
+                .prop("EnableDnsHostnames", true)
+                .prop("Tags", app.tags("-vpc"));
+        Resource igw = t.resource("InternetGateway", "AWS::EC2::InternetGateway")
+                .prop("Tags", app.tags("-igw"));
+        Resource attachment = t.resource("InternetGatewayAttachment", "AWS::EC2::VPCGatewayAttachment")
+                .prop("VpcId", vpc.ref())
+                .prop("InternetGatewayId", igw.ref());
+
+        Fn half0 = Fn.select(0, Fn.cidr(vpc.getAtt("CidrBlock"), 2, 10));
+        Fn half1 = Fn.select(1, Fn.cidr(vpc.getAtt("CidrBlock"), 2, 10));
+
+        Resource publicRoutes = t.resource("PublicRouteTable", "AWS::EC2::RouteTable")
+                .prop("VpcId", vpc.ref())
+                .prop("Tags", app.tags("-public"));
+        t.resource("PublicDefaultRoute", "AWS::EC2::Route")
+                .dependsOn(attachment)
+                .prop("RouteTableId", publicRoutes.ref())
+                .prop("DestinationCidrBlock", "0.0.0.0/0")
+                .prop("GatewayId", igw.ref());
+
+        List<Resource> publicSubnets = new ArrayList<>();
+        List<Resource> privateSubnets = new ArrayList<>();
+        List<Resource> privateRouteTables = new ArrayList<>();
+        for (int az = 0; az < 3; az++) {
+            int n = az + 1;
+            Resource pub = t.resource("PublicSubnet" + n, "AWS::EC2::Subnet")
+                    .prop("VpcId", vpc.ref())
+                    .prop("AvailabilityZone", Fn.select(az, Fn.getAZs()))
+                    .prop("CidrBlock", Fn.select(az, Fn.cidr(half0, 4, 8)))
+                    .prop("MapPublicIpOnLaunch", false)
+                    .prop("Tags", app.tags("-public-" + n));
+            Resource pubAssoc = t.resource("PublicSubnet" + n + "RouteTableAssociation", "AWS::EC2::SubnetRouteTableAssociation")
+                    .prop("SubnetId", pub.ref())
+                    .prop("RouteTableId", publicRoutes.ref());
+            Resource priv = t.resource("PrivateSubnet" + n, "AWS::EC2::Subnet")
+                    .prop("VpcId", vpc.ref())
+                    .prop("AvailabilityZone", Fn.select(az, Fn.getAZs()))
+                    .prop("CidrBlock", Fn.select(az, Fn.cidr(half1, 4, 8)))
+                    .prop("MapPublicIpOnLaunch", false)
+                    .prop("Tags", app.tags("-private-" + n));
+            Resource privRoutes = t.resource("PrivateRouteTable" + n, "AWS::EC2::RouteTable")
+                    .prop("VpcId", vpc.ref())
+                    .prop("Tags", app.tags("-private-" + n));
+            Resource assoc = t.resource("PrivateSubnet" + n + "RouteTableAssociation", "AWS::EC2::SubnetRouteTableAssociation")
+                    .prop("SubnetId", priv.ref())
+                    .prop("RouteTableId", privRoutes.ref());
+            if (az == 2) {
+                for (Resource r : List.of(pub, pubAssoc, priv, privRoutes, assoc)) {
+                    r.condition(threeAzs);
+                }
+            }
+            publicSubnets.add(pub);
+            privateSubnets.add(priv);
+            privateRouteTables.add(privRoutes);
+        }
+
+        Resource endpointSg = t.resource("EndpointSecurityGroup", "AWS::EC2::SecurityGroup")
+                .prop("GroupDescription", "VPC interface endpoints: HTTPS from the private subnets only")
+                .prop("VpcId", vpc.ref())
+                .prop("SecurityGroupIngress", List.of(Obj.of(
+                        "IpProtocol", "tcp",
+                        "FromPort", 443,
+                        "ToPort", 443,
+                        "CidrIp", half1,
+                        "Description", "HTTPS from the private subnets")))
+                .prop("SecurityGroupEgress", List.of(Obj.of(
+                        "IpProtocol", "icmp",
+                        "FromPort", 252,
+                        "ToPort", 86,
+                        "CidrIp", "255.255.255.255/32",
+                        "Description", "No outbound traffic: endpoints only answer requests")))
+                .prop("Tags", app.tags("-endpoints"));
+
+        for (String service : INTERFACE_ENDPOINTS) {
+            t.resource(endpointId(service), "AWS::EC2::VPCEndpoint")
+                    .prop("VpcEndpointType", "Interface")
+                    .prop("ServiceName", Fn.sub("com.amazonaws.${AWS::Region}." + service))
+                    .prop("VpcId", vpc.ref())
+                    .prop("SubnetIds", perAz(threeAzs, privateSubnets))
+                    .prop("SecurityGroupIds", List.of(endpointSg.ref()))
+                    .prop("PrivateDnsEnabled", true);
+        }
+        t.resource("S3GatewayEndpoint", "AWS::EC2::VPCEndpoint")
+                .prop("VpcEndpointType", "Gateway")
+                .prop("ServiceName", Fn.sub("com.amazonaws.${AWS::Region}.s3"))
+                .prop("VpcId", vpc.ref())
+                .prop("RouteTableIds", perAz(threeAzs, privateRouteTables))
+                .prop("PolicyDocument", Iam.document(Obj.of(
+                        "Sid", "EcrImageLayersOnly",
+                        "Effect", "Allow",
+                        "Principal", "*",
+                        "Action", List.of("s3:GetObject"),
+                        "Resource", List.of(Iam.arn("s3:::prod-${AWS::Region}-starport-layer-bucket/*")))));
+
+        Resource flowLogGroup = t.resource("FlowLogGroup", "AWS::Logs::LogGroup")
+                .condition(flowLogsOn)
+                .prop("LogGroupName", Fn.sub("/vpc/${AppName}-${EnvName}/flow-logs"))
+                .prop("RetentionInDays", flowLogRetention.ref())
+                .prop("Tags", app.tags());
+        Resource flowLogRole = t.resource("FlowLogRole", "AWS::IAM::Role")
+                .condition(flowLogsOn)
+                .prop("Description", "Lets VPC flow logs write to the flow log group")
+                .prop("AssumeRolePolicyDocument", Iam.serviceTrust("vpc-flow-logs.amazonaws.com"))
+                .prop("PermissionsBoundary", AppEnv.importValue(GitlabOidcStack.BOUNDARY_EXPORT))
+                .prop("Policies", List.of(Iam.inline("WriteFlowLogs", Iam.document(
+                        Iam.allow("WriteToFlowLogGroup",
+                                List.of("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
+                                flowLogGroup.getAtt("Arn"))))))
+                .prop("Tags", app.tags());
+        t.resource("FlowLog", "AWS::EC2::FlowLog")
+                .condition(flowLogsOn)
+                .prop("ResourceType", "VPC")
+                .prop("ResourceId", vpc.ref())
+                .prop("TrafficType", "ALL")
+                .prop("LogDestinationType", "cloud-watch-logs")
+                .prop("LogGroupName", flowLogGroup.ref())
+                .prop("DeliverLogsPermissionArn", flowLogRole.getAtt("Arn"))
+                .prop("MaxAggregationInterval", 60)
+                .prop("Tags", app.tags("-flow-log"));
+
+        t.output("VpcId", vpc.ref())
+                .description("The VPC.")
+                .export(AppEnv.exportName(VPC_ID));
+        t.output("VpcCidr", vpc.getAtt("CidrBlock"))
+                .description("The VPC's IPv4 CIDR block.")
+                .export(AppEnv.exportName(VPC_CIDR));
+        t.output("PublicSubnetIds", joinPerAz(threeAzs, publicSubnets))
+                .description("Public subnets (load balancer), comma-separated.")
+                .export(AppEnv.exportName(PUBLIC_SUBNETS));
+        t.output("PrivateSubnetIds", joinPerAz(threeAzs, privateSubnets))
+                .description("Private subnets (tasks; no route to the internet), comma-separated.")
+                .export(AppEnv.exportName(PRIVATE_SUBNETS));
+        t.output("EndpointSecurityGroupId", endpointSg.ref())
+                .description("Security group of the VPC interface endpoints.")
+                .export(AppEnv.exportName(ENDPOINT_SG));
+        return t;
+    }
+
+    static final String VPC_ID = "VpcId";
+    static final String VPC_CIDR = "VpcCidr";
+    static final String PUBLIC_SUBNETS = "PublicSubnetIds";
+    static final String PRIVATE_SUBNETS = "PrivateSubnetIds";
+    static final String ENDPOINT_SG = "EndpointSecurityGroupId";
+
+    /** "ecr.api" -> "EcrApiEndpoint". */
+    static String endpointId(String service) {
+        StringBuilder id = new StringBuilder();
+        for (String part : service.split("\\.")) {
+            id.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+        }
+        return id + "Endpoint";
+    }
+
+    /** The refs of the first two resources, or all three when the third AZ is on. */
+    private static Fn perAz(Fn.Condition threeAzs, List<Resource> resources) {
+        return Fn.ifThen(threeAzs,
+                List.of(resources.get(0).ref(), resources.get(1).ref(), resources.get(2).ref()),
+                List.of(resources.get(0).ref(), resources.get(1).ref()));
+    }
+
+    private static Fn joinPerAz(Fn.Condition threeAzs, List<Resource> resources) {
+        return Fn.ifThen(threeAzs,
+                Fn.join(",", resources.get(0).ref(), resources.get(1).ref(), resources.get(2).ref()),
+                Fn.join(",", resources.get(0).ref(), resources.get(1).ref()));
+    }
+}

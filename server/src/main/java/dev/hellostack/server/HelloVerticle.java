@@ -1,0 +1,62 @@
+package dev.hellostack.server;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.util.concurrent.TimeUnit;
+
+/** One HTTP server instance; {@link HelloServer} deploys one per event loop, all sharing the port. */
+final class HelloVerticle extends VerticleBase {
+  /** Largest request line (method, URI, version); longer gets 414. */
+  static final int MAX_INITIAL_LINE_LENGTH = 4096;
+  /** Largest header block; larger gets 431. */
+  static final int MAX_HEADER_SIZE = 8192;
+
+  private final ServerConfig config;
+  private final ServerState state;
+  private final long drainMillis;
+  private HttpServer server;
+
+  HelloVerticle(ServerConfig config, ServerState state, long drainMillis) {
+    this.config = config;
+    this.state = state;
+    this.drainMillis = drainMillis;
+  }
+
+  static HttpServerOptions options(ServerConfig config) {
+    return new HttpServerOptions()
+        .setHost(config.host())
+        // A negative port shares one free port among all instances; 0 would give each its own.
+        .setPort(config.port() == 0 ? -1 : config.port())
+        .setIdleTimeout(config.idleTimeoutSeconds())
+        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+        .setMaxInitialLineLength(MAX_INITIAL_LINE_LENGTH)
+        .setMaxHeaderSize(MAX_HEADER_SIZE)
+        .setTcpNoDelay(true)
+        .setCompressionSupported(false)
+        .setHandle100ContinueAutomatically(false);
+  }
+
+  @Override
+  public Future<?> start() {
+    boolean accessLog = config.accessLog();
+    server = vertx.createHttpServer(options(config))
+        .requestHandler(new HelloHandler(state, accessLog))
+        .invalidRequestHandler(req -> HelloHandler.handleInvalid(req, accessLog));
+    return server.listen();
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests finish (each connection closes after its current
+   * response) and force-closes whatever is left after the drain time.
+   */
+  @Override
+  public Future<?> stop() {
+    return server.shutdown(drainMillis, TimeUnit.MILLISECONDS);
+  }
+
+  int actualPort() {
+    return server.actualPort();
+  }
+}

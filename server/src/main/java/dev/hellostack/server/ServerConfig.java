@@ -1,0 +1,164 @@
+package dev.hellostack.server;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The server's configuration, read once from environment variables at start-up.
+ *
+ * <p>{@link #fromEnv(Map, int)} is pure: it only looks at the map it is given, so every case can be
+ * unit-tested. An invalid value raises a {@link ConfigException} whose message is the single line
+ * printed before the process exits with code 2.
+ *
+ * @param host the address to bind (HOST, default {@code 0.0.0.0})
+ * @param port the TCP port (PORT, default 8888; 0 picks a free port, which the start-up log reports)
+ * @param idleTimeoutSeconds close connections idle this long (IDLE_TIMEOUT_SECONDS, default 75)
+ * @param shutdownTimeoutSeconds the longest a graceful shutdown may take (SHUTDOWN_TIMEOUT_SECONDS, default 20)
+ * @param eventLoops event loops and server instances (EVENT_LOOPS, default: available processors)
+ * @param logLevel the minimum level logged (LOG_LEVEL, default INFO)
+ * @param accessLog whether every request is logged (ACCESS_LOG, default false)
+ */
+public record ServerConfig(
+    String host,
+    int port,
+    int idleTimeoutSeconds,
+    int shutdownTimeoutSeconds,
+    int eventLoops,
+    LogLevel logLevel,
+    boolean accessLog) {
+
+  public static final String DEFAULT_HOST = "0.0.0.0";
+  public static final int DEFAULT_PORT = 8888;
+  public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 75;
+  public static final int DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 20;
+
+  static final int MAX_PORT = 65535;
+  static final int MAX_IDLE_TIMEOUT_SECONDS = 3600;
+  static final int MAX_SHUTDOWN_TIMEOUT_SECONDS = 300;
+  static final int MAX_EVENT_LOOPS = 256;
+
+  /** IPv4/IPv6 literals and DNS names: letters, digits, '.', '-', ':' and '%' (IPv6 zone). */
+  private static final Pattern HOST_PATTERN = Pattern.compile("[A-Za-z0-9.:%\\-]{1,253}");
+
+  /** Log levels, most severe first. */
+  public enum LogLevel {
+    ERROR, WARN, INFO, DEBUG;
+
+    /** Whether a message at {@code level} is logged when this is the configured level. */
+    public boolean enables(LogLevel level) {
+      return level.ordinal() <= ordinal();
+    }
+  }
+
+  public ServerConfig {
+    requireRange("PORT", port, 0, MAX_PORT);
+    requireRange("IDLE_TIMEOUT_SECONDS", idleTimeoutSeconds, 1, MAX_IDLE_TIMEOUT_SECONDS);
+    requireRange("SHUTDOWN_TIMEOUT_SECONDS", shutdownTimeoutSeconds, 1, MAX_SHUTDOWN_TIMEOUT_SECONDS);
+    requireRange("EVENT_LOOPS", eventLoops, 1, MAX_EVENT_LOOPS);
+    if (host == null || !HOST_PATTERN.matcher(host).matches()) {
+      throw new IllegalArgumentException("invalid host " + host);
+    }
+    if (logLevel == null) {
+      throw new IllegalArgumentException("logLevel is required");
+    }
+  }
+
+  private static void requireRange(String name, int value, int min, int max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(name + " must be " + min + "-" + max + ", was " + value);
+    }
+  }
+
+  /** The defaults, with one event loop per available processor. */
+  public static ServerConfig defaults() {
+    return fromEnv(Map.of());
+  }
+
+  /** Reads the configuration; the EVENT_LOOPS default is the number of processors this JVM may use. */
+  public static ServerConfig fromEnv(Map<String, String> env) {
+    return fromEnv(env, Runtime.getRuntime().availableProcessors());
+  }
+
+  /**
+   * Reads the configuration from {@code env}; unset variables take their defaults.
+   *
+   * @param defaultEventLoops the EVENT_LOOPS default (the number of available processors)
+   * @throws ConfigException naming the variable, its value and what is allowed
+   */
+  public static ServerConfig fromEnv(Map<String, String> env, int defaultEventLoops) {
+    String host = env.get("HOST");
+    if (host == null) {
+      host = DEFAULT_HOST;
+    } else if (!HOST_PATTERN.matcher(host).matches()) {
+      throw invalid("HOST", host, "an IP address or host name, e.g. 0.0.0.0 or 127.0.0.1");
+    }
+    int port = intVar(env, "PORT", DEFAULT_PORT, 0, MAX_PORT, " (0 picks a free port)");
+    int idle = intVar(env, "IDLE_TIMEOUT_SECONDS", DEFAULT_IDLE_TIMEOUT_SECONDS, 1, MAX_IDLE_TIMEOUT_SECONDS, "");
+    int shutdown = intVar(env, "SHUTDOWN_TIMEOUT_SECONDS", DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, 1,
+        MAX_SHUTDOWN_TIMEOUT_SECONDS, "");
+    int loops = intVar(env, "EVENT_LOOPS", Math.max(1, Math.min(defaultEventLoops, MAX_EVENT_LOOPS)), 1,
+        MAX_EVENT_LOOPS, "");
+    LogLevel level = logLevel(env);
+    boolean accessLog = boolVar(env, "ACCESS_LOG", false);
+    return new ServerConfig(host, port, idle, shutdown, loops, level, accessLog);
+  }
+
+  private static int intVar(Map<String, String> env, String name, int def, int min, int max, String note) {
+    String raw = env.get(name);
+    if (raw == null) {
+      return def;
+    }
+    String expected = "an integer " + min + "-" + max + note;
+    // Digits only: no sign, no spaces, no "8_080"; at most 9 digits so parseInt cannot overflow.
+    if (raw.isEmpty() || raw.length() > 9 || !raw.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw invalid(name, raw, expected);
+    }
+    int value = Integer.parseInt(raw);
+    if (value < min || value > max) {
+      throw invalid(name, raw, expected);
+    }
+    return value;
+  }
+
+  private static boolean boolVar(Map<String, String> env, String name, boolean def) {
+    String raw = env.get(name);
+    if (raw == null) {
+      return def;
+    }
+    switch (raw.toLowerCase(Locale.ROOT)) {
+      case "true":
+        return true;
+      case "false":
+        return false;
+      default:
+        throw invalid(name, raw, "true or false");
+    }
+  }
+
+  private static LogLevel logLevel(Map<String, String> env) {
+    String raw = env.get("LOG_LEVEL");
+    if (raw == null) {
+      return LogLevel.INFO;
+    }
+    for (LogLevel level : LogLevel.values()) {
+      if (level.name().equalsIgnoreCase(raw)) {
+        return level;
+      }
+    }
+    throw invalid("LOG_LEVEL", raw, "one of ERROR, WARN, INFO, DEBUG (any case)");
+  }
+
+  private static ConfigException invalid(String name, String value, String expected) {
+    return new ConfigException("invalid " + name + "=" + Json.quote(value) + ": expected " + expected);
+  }
+
+  /** An invalid environment variable; the message is one line naming it, its value and what is allowed. */
+  public static final class ConfigException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    ConfigException(String message) {
+      super(message);
+    }
+  }
+}

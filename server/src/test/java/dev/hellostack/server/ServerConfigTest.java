@@ -1,0 +1,173 @@
+package dev.hellostack.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hellostack.server.ServerConfig.ConfigException;
+import dev.hellostack.server.ServerConfig.LogLevel;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ServerConfigTest {
+
+  private static String errorFor(String name, String value) {
+    return assertThrows(ConfigException.class, () -> ServerConfig.fromEnv(Map.of(name, value), 4))
+        .getMessage();
+  }
+
+  @Test
+  void emptyEnvironmentGivesTheDocumentedDefaults() {
+    ServerConfig config = ServerConfig.fromEnv(Map.of(), 6);
+    assertEquals(new ServerConfig("0.0.0.0", 8888, 75, 20, 6, LogLevel.INFO, false), config);
+  }
+
+  @Test
+  void eventLoopsDefaultToTheAvailableProcessors() {
+    assertEquals(Runtime.getRuntime().availableProcessors(), ServerConfig.fromEnv(Map.of()).eventLoops());
+  }
+
+  @Test
+  void everyVariableIsRead() {
+    ServerConfig config = ServerConfig.fromEnv(Map.of(
+        "HOST", "127.0.0.1",
+        "PORT", "9090",
+        "IDLE_TIMEOUT_SECONDS", "120",
+        "SHUTDOWN_TIMEOUT_SECONDS", "5",
+        "EVENT_LOOPS", "3",
+        "LOG_LEVEL", "debug",
+        "ACCESS_LOG", "TRUE"), 8);
+    assertEquals(new ServerConfig("127.0.0.1", 9090, 120, 5, 3, LogLevel.DEBUG, true), config);
+  }
+
+  @Test
+  void unrelatedVariablesAreIgnored() {
+    assertEquals(ServerConfig.fromEnv(Map.of(), 2),
+        ServerConfig.fromEnv(Map.of("PATH", "/usr/bin", "HOME", "/root"), 2));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"0,0", "1,1", "65535,65535", "00080,80"})
+  void portAcceptsZeroToMax(String raw, int expected) {
+    assertEquals(expected, ServerConfig.fromEnv(Map.of("PORT", raw), 1).port());
+  }
+
+  @ParameterizedTest
+  @CsvSource({"ERROR,ERROR", "warn,WARN", "Info,INFO", "DEBUG,DEBUG"})
+  void logLevelIsCaseInsensitive(String raw, LogLevel expected) {
+    assertEquals(expected, ServerConfig.fromEnv(Map.of("LOG_LEVEL", raw), 1).logLevel());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"true", "True", "TRUE"})
+  void accessLogAcceptsTrueInAnyCase(String raw) {
+    assertTrue(ServerConfig.fromEnv(Map.of("ACCESS_LOG", raw), 1).accessLog());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"false", "FALSE"})
+  void accessLogAcceptsFalseInAnyCase(String raw) {
+    assertFalse(ServerConfig.fromEnv(Map.of("ACCESS_LOG", raw), 1).accessLog());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"localhost", "0.0.0.0", "127.0.0.1", "::", "::1", "fe80::1%eth0", "my-host.internal"})
+  void hostAcceptsAddressesAndNames(String host) {
+    assertEquals(host, ServerConfig.fromEnv(Map.of("HOST", host), 1).host());
+  }
+
+  @Test
+  void eventLoopsDefaultIsCappedAtTheMaximum() {
+    assertEquals(ServerConfig.MAX_EVENT_LOOPS, ServerConfig.fromEnv(Map.of(), 1000).eventLoops());
+  }
+
+  @Test
+  void invalidPortMessageNamesVariableValueAndRange() {
+    assertEquals("invalid PORT=\"abc\": expected an integer 0-65535 (0 picks a free port)",
+        errorFor("PORT", "abc"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", " ", "abc", "-1", "65536", "99999999999", "8080 ", " 8080", "+80", "8_080", "80.0", "0x50"})
+  void portRejectsAnythingButAnIntegerInRange(String raw) {
+    String message = errorFor("PORT", raw);
+    assertTrue(message.startsWith("invalid PORT=" + Json.quote(raw) + ": expected an integer 0-65535"), message);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "0", "-5", "3601", "ten", "1.5"})
+  void idleTimeoutRejectsValuesOutside1To3600(String raw) {
+    assertEquals("invalid IDLE_TIMEOUT_SECONDS=" + Json.quote(raw) + ": expected an integer 1-3600",
+        errorFor("IDLE_TIMEOUT_SECONDS", raw));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "0", "301", "20s", "-1"})
+  void shutdownTimeoutRejectsValuesOutside1To300(String raw) {
+    assertEquals("invalid SHUTDOWN_TIMEOUT_SECONDS=" + Json.quote(raw) + ": expected an integer 1-300",
+        errorFor("SHUTDOWN_TIMEOUT_SECONDS", raw));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "0", "257", "auto", "two"})
+  void eventLoopsRejectsValuesOutside1To256(String raw) {
+    assertEquals("invalid EVENT_LOOPS=" + Json.quote(raw) + ": expected an integer 1-256",
+        errorFor("EVENT_LOOPS", raw));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "TRACE", "warning", "FATAL", "info "})
+  void logLevelRejectsUnknownLevels(String raw) {
+    assertEquals("invalid LOG_LEVEL=" + Json.quote(raw) + ": expected one of ERROR, WARN, INFO, DEBUG (any case)",
+        errorFor("LOG_LEVEL", raw));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "yes", "1", "0", "on", "t"})
+  void accessLogRejectsAnythingButTrueOrFalse(String raw) {
+    assertEquals("invalid ACCESS_LOG=" + Json.quote(raw) + ": expected true or false", errorFor("ACCESS_LOG", raw));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", " ", "host name", "http://example.com", "a/b", "x;rm -rf"})
+  void hostRejectsValuesThatAreNotAnAddressOrName(String raw) {
+    assertEquals("invalid HOST=" + Json.quote(raw) + ": expected an IP address or host name, e.g. 0.0.0.0 or 127.0.0.1",
+        errorFor("HOST", raw));
+  }
+
+  @Test
+  void controlCharactersInAValueAreEscapedSoTheMessageStaysOneLine() {
+    String message = errorFor("PORT", "80\n80");
+    assertEquals("invalid PORT=\"80\\n80\": expected an integer 0-65535 (0 picks a free port)", message);
+    assertFalse(message.contains("\n"));
+  }
+
+  @Test
+  void theFirstInvalidVariableIsReportedAlone() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ServerConfig.fromEnv(Map.of("PORT", "x", "LOG_LEVEL", "y"), 1));
+    assertTrue(e.getMessage().startsWith("invalid PORT="), e.getMessage());
+  }
+
+  @Test
+  void recordConstructorRejectsOutOfRangeValues() {
+    assertThrows(IllegalArgumentException.class, () -> new ServerConfig("0.0.0.0", 70000, 75, 20, 1, LogLevel.INFO, false));
+    assertThrows(IllegalArgumentException.class, () -> new ServerConfig("0.0.0.0", 80, 0, 20, 1, LogLevel.INFO, false));
+    assertThrows(IllegalArgumentException.class, () -> new ServerConfig("0.0.0.0", 80, 75, 20, 0, LogLevel.INFO, false));
+    assertThrows(IllegalArgumentException.class, () -> new ServerConfig("a b", 80, 75, 20, 1, LogLevel.INFO, false));
+    assertThrows(IllegalArgumentException.class, () -> new ServerConfig("0.0.0.0", 80, 75, 20, 1, null, false));
+  }
+
+  @Test
+  void logLevelEnablesItselfAndMoreSevereLevels() {
+    assertTrue(LogLevel.INFO.enables(LogLevel.ERROR));
+    assertTrue(LogLevel.INFO.enables(LogLevel.INFO));
+    assertFalse(LogLevel.INFO.enables(LogLevel.DEBUG));
+    assertFalse(LogLevel.ERROR.enables(LogLevel.WARN));
+    assertTrue(LogLevel.DEBUG.enables(LogLevel.DEBUG));
+  }
+}

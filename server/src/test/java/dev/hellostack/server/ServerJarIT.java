@@ -1,0 +1,203 @@
+package dev.hellostack.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the packaged jar ({@code server/target/hello-server.jar}) as a real process. */
+class ServerJarIT {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  @TempDir
+  Path tempDir;
+  private Path stdoutFile;
+  private Path stderrFile;
+  private Process process;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @BeforeEach
+  void files() {
+    stdoutFile = tempDir.resolve("stdout.log");
+    stderrFile = tempDir.resolve("stderr.log");
+  }
+
+  @AfterEach
+  void killLeftovers() {
+    if (process != null && process.isAlive()) {
+      process.destroyForcibly();
+    }
+  }
+
+  /**
+   * Starts the jar with stdout and stderr going to files: {@link Process#destroy()} closes the
+   * process's pipes, so lines logged after SIGTERM could not be read from a pipe.
+   */
+  private Process startJar(Map<String, String> env) throws IOException {
+    String jar = System.getProperty("server.jar");
+    assertNotNull(jar, "failsafe sets the server.jar system property");
+    assertTrue(Files.isRegularFile(Path.of(jar)), "jar not built: " + jar);
+    String java = ProcessHandle.current().info().command().orElse("java");
+    ProcessBuilder builder = new ProcessBuilder(java, "-jar", jar)
+        .redirectOutput(stdoutFile.toFile())
+        .redirectError(stderrFile.toFile());
+    builder.environment().keySet().removeAll(List.of("PORT", "HOST", "IDLE_TIMEOUT_SECONDS",
+        "SHUTDOWN_TIMEOUT_SECONDS", "EVENT_LOOPS", "LOG_LEVEL", "ACCESS_LOG"));
+    builder.environment().putAll(env);
+    process = builder.start();
+    return process;
+  }
+
+  /** Complete stdout lines so far; each must be a JSON object. */
+  private List<JsonObject> logLines() throws IOException {
+    String text = Files.readString(stdoutFile, StandardCharsets.UTF_8);
+    List<JsonObject> lines = new ArrayList<>();
+    int end;
+    int start = 0;
+    while ((end = text.indexOf('\n', start)) >= 0) {
+      String line = text.substring(start, end);
+      try {
+        lines.add(new JsonObject(line));
+      } catch (RuntimeException e) {
+        throw new AssertionError("stdout line is not a JSON object: " + line, e);
+      }
+      start = end + 1;
+    }
+    return lines;
+  }
+
+  /** Waits for a JSON log line whose message is {@code message}. */
+  private JsonObject awaitLog(String message) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (System.nanoTime() < deadline) {
+      for (JsonObject line : logLines()) {
+        if (message.equals(line.getString("message"))) {
+          return line;
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no log line with message \"" + message + "\"; got " + logLines());
+  }
+
+  private String get(int port, String path) throws Exception {
+    HttpResponse<String> response = http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    return response.statusCode() + " " + response.body();
+  }
+
+  private static void assertLogLine(JsonObject json, String level, String logger) {
+    assertEquals(level, json.getString("level"), json.encode());
+    assertEquals(logger, json.getString("logger"), json.encode());
+    assertTrue(json.getString("time").matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"), json.encode());
+  }
+
+  @Test
+  void jarServesHelloThenExitsZeroOnSigtermWithJsonLogs() throws Exception {
+    startJar(Map.of("PORT", "0", "HOST", "127.0.0.1", "EVENT_LOOPS", "2", "ACCESS_LOG", "true"));
+
+    JsonObject started = awaitLog("server started");
+    assertLogLine(started, "INFO", "dev.hellostack.server.Main");
+    int port = started.getInteger("port");
+    assertTrue(port > 0 && port <= 65535, started.encode());
+    assertEquals(2, started.getInteger("eventLoops"));
+    assertTrue(List.of("epoll", "nio").contains(started.getString("transport")), started.encode());
+    long startupMs = started.getLong("startupMs");
+    assertTrue(startupMs > 0 && startupMs < 60_000, started.encode());
+
+    assertEquals("200 Hello world", get(port, "/hello"));
+    JsonObject access = awaitLog("request");
+    assertLogLine(access, "INFO", "dev.hellostack.server.access");
+    assertEquals("GET", access.getString("method"));
+    assertEquals("/hello", access.getString("path"));
+    assertEquals(200, access.getInteger("status"));
+    assertTrue(access.getDouble("durationMs") >= 0.0, access.encode());
+
+    process.destroy(); // SIGTERM on Linux
+    assertTrue(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "process did not exit after SIGTERM");
+    assertLogLine(awaitLog("shutdown requested"), "INFO", "dev.hellostack.server.ShutdownHandler");
+    awaitLog("shutdown complete");
+    assertEquals(0, process.exitValue(), "exit code after SIGTERM; log: " + logLines());
+  }
+
+  @Test
+  void jarOnLinuxUsesTheNativeEpollTransport() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux"));
+    startJar(Map.of("PORT", "0", "HOST", "127.0.0.1", "EVENT_LOOPS", "1"));
+    assertEquals("epoll", awaitLog("server started").getString("transport"));
+  }
+
+  @Test
+  void invalidConfigurationExitsWithCode2AndOneLineNamingTheVariable() throws Exception {
+    startJar(Map.of("PORT", "abc"));
+    assertTrue(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS));
+    String stderr = Files.readString(stderrFile, StandardCharsets.UTF_8);
+    assertEquals(2, process.exitValue());
+    assertEquals("invalid PORT=\"abc\": expected an integer 0-65535 (0 picks a free port)\n", stderr);
+    assertEquals(List.of(), logLines());
+  }
+
+  @Test
+  void sigtermWhileARequestIsInFlightLetsItCompleteThenExitsZero() throws Exception {
+    startJar(Map.of("PORT", "0", "HOST", "127.0.0.1", "EVENT_LOOPS", "2"));
+    int port = awaitLog("server started").getInteger("port");
+    try (RawHttp inFlight = new RawHttp(port)) {
+      // Headers and half the declared body: the server answers only when the body is complete.
+      inFlight.send("GET /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab");
+      Thread.sleep(300);
+      process.destroy(); // SIGTERM
+      awaitLog("shutdown started");
+      assertTrue(process.isAlive(), "the process must wait for the in-flight request");
+      inFlight.send("cd");
+      RawHttp.Response response = inFlight.read();
+      assertEquals(200, response.status());
+      assertEquals("Hello world", response.body());
+      assertEquals("close", response.header("Connection"));
+    }
+    assertTrue(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "process did not exit");
+    assertEquals(0, process.exitValue(), "exit code; log: " + logLines());
+  }
+
+  @Test
+  void sigintAlsoShutsDownGracefullyWithExitCodeZero() throws Exception {
+    startJar(Map.of("PORT", "0", "HOST", "127.0.0.1", "EVENT_LOOPS", "1"));
+    awaitLog("server started");
+    Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start();
+    assertEquals(0, kill.waitFor());
+    assertTrue(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "process did not exit after SIGINT");
+    assertEquals("SIGINT", awaitLog("shutdown requested").getString("reason"));
+    assertEquals(0, process.exitValue());
+  }
+
+  @Test
+  void portAlreadyInUseExitsWithCode1AndAJsonErrorLine() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+      startJar(Map.of("PORT", Integer.toString(taken.getLocalPort()), "HOST", "127.0.0.1"));
+      assertTrue(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "process did not exit");
+      assertEquals(1, process.exitValue());
+      JsonObject error = awaitLog("start-up failed");
+      assertLogLine(error, "ERROR", "dev.hellostack.server.Main");
+      assertEquals(taken.getLocalPort(), error.getInteger("port"));
+      assertTrue(error.getString("error").contains("in use"), error.encode());
+    }
+  }
+}
