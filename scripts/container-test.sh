@@ -149,6 +149,36 @@ heap=$(podman run --rm "${LIMITS[@]}" --entrypoint /opt/jre/bin/java "$IMAGE" \
   fail "with 512 MiB the JVM reports MaxHeapSize/ExitOnOutOfMemoryError '$heap', expected '402653184 true' (75%)"
 pass "512 MiB memory limit -> 384 MiB heap (MaxRAMPercentage=75), ExitOnOutOfMemoryError"
 
+# The build context: the same .dockerignore on a copy of the inputs plus decoys that must stay out.
+ctx=$workdir/context
+mkdir -p "$ctx/server" "$ctx/cfn-gen" "$ctx/scripts/container"
+cp .dockerignore pom.xml "$ctx/"
+cp server/pom.xml "$ctx/server/"
+cp -r server/src "$ctx/server/"
+cp cfn-gen/pom.xml "$ctx/cfn-gen/"
+cp scripts/container/jvm.options scripts/container/aot-training.sh "$ctx/scripts/container/"
+decoys=(.git/config .env server/target/hello-server.jar server/src/main/resources/.env
+  server/src/main/resources/tls.pem server/src/id_rsa server/src/.aws/credentials
+  node_modules/pkg/index.js cfn-gen/src/Main.java README.md secrets.p12)
+for decoy in "${decoys[@]}"; do
+  mkdir -p "$(dirname "$ctx/$decoy")"
+  echo decoy >"$ctx/$decoy"
+done
+printf 'FROM %s\nCOPY . /context\n' "${bases[1]}" >"$workdir/Containerfile.context"
+podman build --quiet --network host --pull=never -f "$workdir/Containerfile.context" \
+  -t localhost/hello-server:context-check "$ctx" >/dev/null || fail "building the context check image failed"
+context_files=$(podman run --rm --network host localhost/hello-server:context-check \
+  find /context -type f -printf '%P\n') || fail "listing the build context failed"
+podman rmi localhost/hello-server:context-check >/dev/null 2>&1 || true
+for decoy in "${decoys[@]}"; do
+  ! grep -qxF "$decoy" <<<"$context_files" || fail ".dockerignore lets $decoy into the build context"
+done
+for input in pom.xml server/pom.xml cfn-gen/pom.xml scripts/container/jvm.options \
+  scripts/container/aot-training.sh server/src/main/java/dev/hellostack/server/Main.java; do
+  grep -qxF "$input" <<<"$context_files" || fail ".dockerignore keeps $input out of the build context"
+done
+pass ".dockerignore: the build inputs pass, ${#decoys[@]} decoys (.git, target/, .env, keys, node_modules...) stay out"
+
 # --- helpers for running the image ---------------------------------------------------------------
 # start NAME [podman run options...] [-- entrypoint override args...]; sets pid (on the host).
 start() {
@@ -266,8 +296,10 @@ exec {stalled}>&-
 exit_code=$(podman wait "$main" 2>/dev/null || podman inspect --format '{{.State.ExitCode}}' "$main")
 podman logs "$main" >"$workdir/main.log" 2>&1
 [[ $exit_code == 0 ]] || { tail -n 5 "$workdir/main.log" >&2; fail "the container exited with $exit_code after SIGTERM, expected 0"; }
-((stop_ms <= (SHUTDOWN_TIMEOUT + 1) * 1000)) ||
-  fail "the container took $stop_ms ms to exit after SIGTERM, over SHUTDOWN_TIMEOUT_SECONDS=$SHUTDOWN_TIMEOUT"
+# Exit code 0 already says the server finished its drain within its timeout (it exits 1 when it
+# does not); the wall clock adds podman's signal delivery and this loop's polling, so 2 s of slack.
+((stop_ms <= (SHUTDOWN_TIMEOUT + 2) * 1000)) ||
+  fail "the container took $stop_ms ms to exit after SIGTERM, over SHUTDOWN_TIMEOUT_SECONDS=$SHUTDOWN_TIMEOUT (+2 s)"
 pass "exit code 0, $stop_ms ms after SIGTERM (stalled connection closed at the drain deadline)"
 stop "$main"
 
