@@ -19,9 +19,14 @@
 #     cache, and prints it with the image size.
 #
 # The server listens on 127.0.0.1 only (HOST), on port 8888, or on the first free port from 18888
-# when 8888 is taken; CONTAINER_TEST_PORT=N forces a port. Needs root. Any failure exits non-zero
-# with a message naming the check; containers are removed on exit, the image is kept
-# (localhost/hello-server:container-test).
+# when 8888 is taken. Needs root. Any failure exits non-zero with a message naming the check;
+# containers are removed on exit, the image is kept (localhost/hello-server:container-test).
+# Environment (all optional):
+#   CONTAINER_TEST_PORT           the port to test on (default 8888, see above)
+#   CONTAINER_TEST_CPUS           the CPU limit of the containers (default 1; ECS's default task
+#                                 here has 0.25)
+#   CONTAINER_TEST_STARTUP_RUNS   start-up measurements with and without the AOT cache (default 3)
+#   CONTAINERS_CONF               podman configuration (default scripts/container/containers.conf)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +34,8 @@ readonly IMAGE=localhost/hello-server:container-test
 readonly APP_UID=10001
 readonly SHUTDOWN_TIMEOUT=5            # SHUTDOWN_TIMEOUT_SECONDS given to the container under test
 readonly STARTUP_RUNS=${CONTAINER_TEST_STARTUP_RUNS:-3}
-readonly LIMITS=(--cpus 1 --memory 512m)
+readonly CPUS=${CONTAINER_TEST_CPUS:-1}
+readonly LIMITS=(--cpus "$CPUS" --memory 512m)
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$PWD/scripts/container/containers.conf}
 
 passed=0
@@ -54,6 +60,12 @@ cleanup() {
   rm -rf "$workdir"
 }
 trap cleanup EXIT
+
+[[ $CPUS =~ ^[0-9]+(\.[0-9]+)?$ && ! $CPUS =~ ^0+(\.0+)?$ ]] ||
+  fail "invalid CONTAINER_TEST_CPUS='$CPUS': expected a positive number of CPUs, e.g. 1 or 0.25"
+if ! [[ $STARTUP_RUNS =~ ^[0-9]{1,2}$ ]] || ((STARTUP_RUNS < 1 || STARTUP_RUNS > 20)); then
+  fail "invalid CONTAINER_TEST_STARTUP_RUNS='$STARTUP_RUNS': expected an integer 1-20"
+fi
 
 # --- 1. tools and podman configuration ---------------------------------------------------------
 [[ $(id -u) -eq 0 ]] ||
@@ -225,7 +237,7 @@ stop() {
 }
 
 # --- 4. the running container --------------------------------------------------------------------
-log "run: read-only root, no tmpfs, 1 CPU, 512 MiB, AOT cache required, port $port"
+log "run: read-only root, no tmpfs, $CPUS CPU, 512 MiB, AOT cache required, port $port"
 main=hellostack-ct-$$-main
 start "$main" -e SHUTDOWN_TIMEOUT_SECONDS="$SHUTDOWN_TIMEOUT" -e JDK_JAVA_OPTIONS=-XX:AOTMode=on
 wait_ready "$main"
@@ -304,7 +316,7 @@ pass "exit code 0, $stop_ms ms after SIGTERM (stalled connection closed at the d
 stop "$main"
 
 # --- 6. start-up with and without the AOT cache --------------------------------------------------
-log "start-up: process start to first 200 on /hello, $STARTUP_RUNS runs each, 1 CPU, 512 MiB"
+log "start-up: process start to first 200 on /hello, $STARTUP_RUNS runs each, $CPUS CPU, 512 MiB"
 with=()
 without=()
 for ((run = 1; run <= STARTUP_RUNS; run++)); do
