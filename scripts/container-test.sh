@@ -78,9 +78,12 @@ done
 if ((${#missing[@]} > 0)); then
   log "apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq -o DPkg::Lock::Timeout=300 || fail "apt-get update failed"
-  apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends "${missing[@]}" >/dev/null ||
-    fail "could not install ${missing[*]}"
+  if ! { apt-get update -qq -o DPkg::Lock::Timeout=300 &&
+    apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends "${missing[@]}"; } \
+    >"$workdir/apt.log" 2>&1; then
+    tail -n 20 "$workdir/apt.log" >&2
+    fail "could not install ${missing[*]} with apt-get"
+  fi
 fi
 [[ -f $CONTAINERS_CONF ]] || fail "CONTAINERS_CONF=$CONTAINERS_CONF does not exist"
 podman info >/dev/null 2>"$workdir/podman-info.err" ||
