@@ -115,9 +115,9 @@ mapfile -t bases < <(scripts/container/build-base-images.sh --names)
 
 version=$(sed -n '0,/<version>/s:.*<version>\(.*\)</version>.*:\1:p' pom.xml)
 revision=$(git rev-parse --verify --quiet HEAD 2>/dev/null || echo unknown)
-# The remote's URL without any user:password@ part.
+# The remote's URL without any user:password@ part; a local path (a CI clone) is not a source URL.
 source_url=$(git config --get remote.origin.url 2>/dev/null | sed -E 's#^([a-z+]+://)[^/@]*@#\1#' || true)
-source_url=${source_url:-unknown}
+[[ $source_url =~ ^[a-z+]+://|^[^/:@]+@[^/:]+: && $source_url != file://* ]] || source_url=unknown
 
 log "podman build $IMAGE (BUILD_IMAGE=${bases[0]}, RUNTIME_IMAGE=${bases[1]})"
 old_image=$(podman image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
