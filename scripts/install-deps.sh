@@ -3,7 +3,7 @@
 # As root it installs them; otherwise it names what to install and fails.
 set -euo pipefail
 
-packages=(shellcheck yamllint)
+packages=(shellcheck yamllint jq curl)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

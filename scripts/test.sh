@@ -9,3 +9,6 @@ scripts/install-deps.sh
 
 echo "==> mvn -B verify"
 mvn -B -ntp verify
+
+echo "==> scripts/lint.sh"
+scripts/lint.sh

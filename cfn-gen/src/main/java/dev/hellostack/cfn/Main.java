@@ -1,5 +1,6 @@
 package dev.hellostack.cfn;
 
+import dev.hellostack.cfn.changeset.ChangeSetSummary;
 import dev.hellostack.cfn.generate.GenerateCommand;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -25,7 +26,7 @@ public final class Main {
     static {
         COMMANDS.put("generate", GenerateCommand::run);
         // ---- SUBCOMMAND REGISTRATION: add further subcommands here, one line each. ----
-        // COMMANDS.put("changeset-summary", dev.hellostack.cfn.changeset.ChangeSetSummary::run);
+        COMMANDS.put("changeset-summary", ChangeSetSummary::run);
     }
 
     private Main() {

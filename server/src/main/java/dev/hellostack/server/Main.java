@@ -30,16 +30,17 @@ public final class Main {
       return;
     }
     JsonLog.configure(config.logLevel(), System.out);
+    ShutdownHandler shutdown = ShutdownHandler.install(Duration.ofSeconds(config.shutdownTimeoutSeconds()));
 
     HelloServer server;
     try {
       server = HelloServer.start(config).await(60, TimeUnit.SECONDS);
     } catch (Throwable e) {
       LOG.error("start-up failed", e, "host", config.host(), "port", config.port());
+      shutdown.startFailed();
       System.exit(1);
       return;
     }
-    ShutdownHandler.install(server, Duration.ofSeconds(config.shutdownTimeoutSeconds()));
 
     LOG.info("server started",
         "host", config.host(),
@@ -52,6 +53,7 @@ public final class Main {
         "logLevel", config.logLevel().name(),
         "accessLog", config.accessLog(),
         "java", Runtime.version().toString());
+    shutdown.serverStarted(server);
   }
 
   /** Milliseconds since the JVM process started (or, if the OS does not say, since main began). */

@@ -18,25 +18,44 @@ import sun.misc.Signal;
  * every other way the JVM can end (another signal such as SIGHUP, or signal handling being
  * unavailable, e.g. with {@code -Xrs}): it drains the same way, and the JVM then exits with its own
  * status.
+ *
+ * <p>The handlers are installed before the server starts, so a SIGTERM that arrives during start-up
+ * is not lost: the drain begins as soon as the server is up (or the process exits if start-up fails).
  */
 final class ShutdownHandler {
   private static final JsonLog LOG = JsonLog.get(ShutdownHandler.class);
 
-  private final HelloServer server;
+  /** How long a drain requested during start-up waits for start-up to finish. */
+  private static final long START_WAIT_SECONDS = 120;
+
   private final Duration timeout;
   private final AtomicBoolean started = new AtomicBoolean();
+  private final CountDownLatch serverKnown = new CountDownLatch(1);
   private final CountDownLatch done = new CountDownLatch(1);
+  private volatile HelloServer server;
 
-  private ShutdownHandler(HelloServer server, Duration timeout) {
-    this.server = server;
+  private ShutdownHandler(Duration timeout) {
     this.timeout = timeout;
   }
 
-  static void install(HelloServer server, Duration timeout) {
-    ShutdownHandler handler = new ShutdownHandler(server, timeout);
+  /** Installs the signal handlers and the shutdown hook; call before starting the server. */
+  static ShutdownHandler install(Duration timeout) {
+    ShutdownHandler handler = new ShutdownHandler(timeout);
     handler.handleSignal("TERM");
     handler.handleSignal("INT");
     Runtime.getRuntime().addShutdownHook(new Thread(handler::onJvmShutdown, "shutdown-hook"));
+    return handler;
+  }
+
+  /** The server is up: a shutdown requested from now on (or already) drains it. */
+  void serverStarted(HelloServer startedServer) {
+    server = startedServer;
+    serverKnown.countDown();
+  }
+
+  /** Start-up failed: there is nothing to drain. */
+  void startFailed() {
+    serverKnown.countDown();
   }
 
   private void handleSignal(String name) {
@@ -65,7 +84,15 @@ final class ShutdownHandler {
   private int drain(String reason) {
     LOG.info("shutdown requested", "reason", reason, "timeoutSeconds", timeout.toSeconds());
     try {
-      server.shutdown().await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (!serverKnown.await(START_WAIT_SECONDS, TimeUnit.SECONDS)) {
+        LOG.error("start-up did not finish; exiting without a drain", null);
+        return 1;
+      }
+      HelloServer running = server;
+      if (running == null) {
+        return 1; // start-up failed; Main has logged why and is exiting with 1
+      }
+      running.shutdown().await(timeout.toMillis(), TimeUnit.MILLISECONDS);
       return 0;
     } catch (TimeoutException e) {
       LOG.error("shutdown did not finish within SHUTDOWN_TIMEOUT_SECONDS", null,
@@ -80,7 +107,9 @@ final class ShutdownHandler {
   /** The fallback: the JVM is exiting for a reason other than a handled signal. */
   private void onJvmShutdown() {
     if (started.compareAndSet(false, true)) {
-      drain("jvm shutdown");
+      if (server != null) {
+        drain("jvm shutdown");
+      }
       done.countDown();
       return;
     }

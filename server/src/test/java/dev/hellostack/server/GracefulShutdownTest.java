@@ -144,7 +144,8 @@ class GracefulShutdownTest {
       long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
       long drain = HelloServer.drainMillis(2);
       assertTrue(elapsedMillis >= drain - 100, "closed before the drain time: " + elapsedMillis + " ms");
-      assertTrue(elapsedMillis < 2000 + 1000, "shutdown overran its timeout: " + elapsedMillis + " ms");
+      // Generous bound for loaded CI machines; the point is that it ends near the drain time, not at 20 s.
+      assertTrue(elapsedMillis < 2000 + 3000, "shutdown overran its timeout: " + elapsedMillis + " ms");
       assertTrue(stuck.closedWithin(1000), "stuck connection was not closed");
     }
   }

@@ -297,4 +297,30 @@ class MalformedInputTest {
       assertTrue(http.closedWithin(5000));
     }
   }
+
+  @Test
+  void asteriskFormRequestTargetGets404() throws Exception {
+    try (RawHttp http = new RawHttp(port)) {
+      http.send("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n");
+      assertEquals(404, http.read().status());
+    }
+  }
+
+  @Test
+  void absoluteFormRequestTargetIsRoutedByItsPath() throws Exception {
+    try (RawHttp http = new RawHttp(port)) {
+      http.send("GET http://example.com/hello?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n");
+      assertEquals("Hello world", http.read().body());
+    }
+  }
+
+  @Test
+  void zeroContentLengthIsAnsweredAndKeepsTheConnection() throws Exception {
+    try (RawHttp http = new RawHttp(port)) {
+      http.send("GET /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+      assertEquals("Hello world", http.read().body());
+      http.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+      assertEquals("Hello world", http.read().body());
+    }
+  }
 }

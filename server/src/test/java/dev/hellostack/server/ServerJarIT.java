@@ -1,6 +1,7 @@
 package dev.hellostack.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -137,6 +138,28 @@ class ServerJarIT {
     assertLogLine(awaitLog("shutdown requested"), "INFO", "dev.hellostack.server.ShutdownHandler");
     awaitLog("shutdown complete");
     assertEquals(0, process.exitValue(), "exit code after SIGTERM; log: " + logLines());
+    assertEquals("", Files.readString(stderrFile, StandardCharsets.UTF_8), "nothing on stderr");
+  }
+
+  @Test
+  void debugLevelShowsVertxAndNettyInternalLogsAsJsonLines() throws Exception {
+    startJar(Map.of("PORT", "0", "HOST", "127.0.0.1", "EVENT_LOOPS", "1", "LOG_LEVEL", "debug"));
+    awaitLog("server started");
+    List<JsonObject> library = logLines().stream()
+        .filter(j -> j.getString("logger").startsWith("io.netty") || j.getString("logger").startsWith("io.vertx"))
+        .toList();
+    assertFalse(library.isEmpty(), "expected Netty/Vert.x debug lines: " + logLines());
+    assertTrue(library.stream().allMatch(j -> List.of("DEBUG", "INFO", "WARN", "ERROR").contains(j.getString("level"))));
+    process.destroy();
+    assertTrue(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS));
+    assertEquals(0, process.exitValue());
+  }
+
+  @Test
+  void defaultInfoLevelKeepsLibraryDebugOutputOut() throws Exception {
+    startJar(Map.of("PORT", "0", "HOST", "127.0.0.1", "EVENT_LOOPS", "1"));
+    awaitLog("server started");
+    assertTrue(logLines().stream().noneMatch(j -> "DEBUG".equals(j.getString("level"))), logLines().toString());
   }
 
   @Test

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Deploys the pipeline's stacks in deploy order with "aws cloudformation deploy" (creates or
+# updates through a change set and waits), passing the CloudFormation execution role, so the
+# pipeline's own role never creates resources itself. An unchanged stack is not an error.
+# Prints each stack's outputs.
+#
+# usage: deploy-stacks.sh [--only NAME]... [--except NAME]... [--dotenv FILE]
+#   --dotenv FILE  write SERVICE_URL=<url> there (a GitLab dotenv report for the environment URL)
+# Environment: DEPLOY_ROLE_ARN and AWS_ID_TOKEN (or AWS credentials), CFN_EXECUTION_ROLE_ARN,
+# AWS_REGION, optional AWS_ENDPOINT_URL, APP_NAME, ENV_NAME, CFN_PARAM_<Name>; IMAGE_TAG (default
+# CI_COMMIT_SHA) for the service stack's ImageTag.
+set -euo pipefail
+# shellcheck source=scripts/ci/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+select_args=()
+dotenv=""
+while (($#)); do
+  case $1 in
+    --only | --except)
+      (($# >= 2)) || die "$1 needs a stack name"
+      select_args+=("$1" "$2"); shift 2 ;;
+    --dotenv)
+      (($# >= 2)) || die "--dotenv needs a file name"
+      dotenv=$2; shift 2 ;;
+    *) die "unknown argument '$1'; allowed: --only NAME, --except NAME, --dotenv FILE" ;;
+  esac
+done
+
+export IMAGE_TAG=${IMAGE_TAG:-${CI_COMMIT_SHA:-}}
+aws_assume_role DEPLOY_ROLE_ARN
+role_args=()
+if [[ -n "${AWS_ID_TOKEN:-}" ]]; then
+  require_env CFN_EXECUTION_ROLE_ARN
+fi
+[[ -z "${CFN_EXECUTION_ROLE_ARN:-}" ]] || role_args=(--role-arn "$CFN_EXECUTION_ROLE_ARN")
+
+stacks=$("$CI_SCRIPTS_DIR/stack-list.sh" ${select_args[@]+"${select_args[@]}"})
+mapfile -t lines <<<"$stacks"
+for line in "${lines[@]}"; do
+  read -r name stack_name template capabilities <<<"$line"
+  check_template "$template" "$name"
+  params=$("$CI_SCRIPTS_DIR/stack-params.sh" "$name")
+  override_args=()
+  if [[ -n "$params" ]]; then
+    mapfile -t overrides <<<"$params"
+    override_args=(--parameter-overrides "${overrides[@]}")
+  fi
+  caps=()
+  if [[ "$capabilities" != - ]]; then
+    IFS=, read -ra cap_list <<<"$capabilities"
+    caps=(--capabilities "${cap_list[@]}")
+  fi
+  status=$(stack_status "$stack_name")
+  if [[ "$status" == ROLLBACK_COMPLETE ]]; then
+    # A first create that failed leaves a stack that can only be deleted; it holds no resources.
+    log "$stack_name is ROLLBACK_COMPLETE after a failed first create: deleting it before deploying again"
+    aws_cli cloudformation delete-stack --stack-name "$stack_name" ${role_args[@]+"${role_args[@]}"}
+    aws_cli cloudformation wait stack-delete-complete --stack-name "$stack_name"
+  fi
+  log "$name: deploying $template as $stack_name ${params//$'\n'/ }"
+  if ! aws_cli cloudformation deploy \
+    --stack-name "$stack_name" \
+    --template-file "$template" \
+    --no-fail-on-empty-changeset \
+    ${role_args[@]+"${role_args[@]}"} \
+    ${caps[@]+"${caps[@]}"} \
+    ${override_args[@]+"${override_args[@]}"}; then
+    log "deploying $stack_name failed; its latest failed events (newest first):"
+    aws_cli cloudformation describe-stack-events --stack-name "$stack_name" --max-items 100 \
+      --query "StackEvents[?contains(ResourceStatus, 'FAILED')].[Timestamp,LogicalResourceId,ResourceStatus,ResourceStatusReason]" \
+      --output text || true
+    die "deploying $stack_name failed"
+  fi
+  aws_cli cloudformation describe-stacks --stack-name "$stack_name" \
+    --query 'Stacks[0].Outputs[].[OutputKey,OutputValue]' --output text
+done
+
+if [[ -n "$dotenv" ]]; then
+  url=$("$CI_SCRIPTS_DIR/service-url.sh")
+  printf 'SERVICE_URL=%s\n' "$url" >"$dotenv"
+  log "service URL: $url"
+fi

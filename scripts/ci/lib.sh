@@ -1,0 +1,127 @@
+# shellcheck shell=bash
+# Helpers shared by the pipeline scripts in scripts/ci. Source it; it does not change shell options.
+#
+# Every AWS call goes through aws_cli, which passes --endpoint-url when AWS_ENDPOINT_URL is set, so
+# the whole flow can run against a local AWS emulator (the AWS CLI v1 ignores that variable, and
+# v2 only reads it from 2.13 on).
+
+# The deploy order, templates and parameters, written by cfn-gen (the one source of truth).
+STACKS_FILE=${STACKS_FILE:-templates/stacks.json}
+
+# Short names of the stacks the scripts treat specially, and the output keys they read.
+# Keep in line with cfn-gen's stacks.
+ECR_STACK=${ECR_STACK:-ecr}
+ALB_STACK=${ALB_STACK:-alb}
+SERVICE_STACK=${SERVICE_STACK:-service}
+REPOSITORY_URI_OUTPUT=${REPOSITORY_URI_OUTPUT:-RepositoryUri}
+SERVICE_URL_OUTPUTS=${SERVICE_URL_OUTPUTS:-"ServiceUrl LoadBalancerUrl"}
+CLUSTER_NAME_OUTPUT=${CLUSTER_NAME_OUTPUT:-ClusterName}
+SERVICE_NAME_OUTPUT=${SERVICE_NAME_OUTPUT:-ServiceName}
+# The service stack's parameter that selects the image; the pipeline passes the commit SHA.
+IMAGE_TAG_PARAMETER=${IMAGE_TAG_PARAMETER:-ImageTag}
+
+CI_SCRIPTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() {
+  printf 'error: %s\n' "$*" >&2
+  exit 1
+}
+
+# require_env NAME... : fails naming every listed variable that is unset or empty.
+require_env() {
+  local missing=() name
+  for name in "$@"; do
+    [[ -n "${!name:-}" ]] || missing+=("$name")
+  done
+  ((${#missing[@]} == 0)) || die "missing CI/CD variable(s): ${missing[*]} (see README, section Deploying)"
+}
+
+# The region: AWS_REGION (CLI v2, most SDKs) or AWS_DEFAULT_REGION (CLI v1).
+aws_region_setup() {
+  local region=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
+  [[ -n "$region" ]] || die "missing CI/CD variable: AWS_REGION (for example us-east-1)"
+  export AWS_REGION=$region AWS_DEFAULT_REGION=$region
+}
+
+aws_cli() {
+  if [[ -n "${AWS_ENDPOINT_URL:-}" ]]; then
+    aws --endpoint-url "$AWS_ENDPOINT_URL" "$@"
+  else
+    aws "$@"
+  fi
+}
+
+# aws_assume_role ROLE_VARIABLE : exchanges the job's GitLab ID token (AWS_ID_TOKEN, from id_tokens
+# in .gitlab-ci.yml) for temporary credentials of the role whose ARN is in the named variable, and
+# exports them. Without an ID token, keeps the credentials already in the environment (a local run
+# against an emulator, for example).
+aws_assume_role() {
+  local role_variable=$1 role_arn creds
+  aws_region_setup
+  if [[ -z "${AWS_ID_TOKEN:-}" ]]; then
+    [[ -n "${AWS_ACCESS_KEY_ID:-}" ]] \
+      || die "no AWS_ID_TOKEN (add id_tokens to the job) and no AWS_ACCESS_KEY_ID in the environment"
+    log "no AWS_ID_TOKEN: using the AWS credentials already in the environment"
+    return 0
+  fi
+  require_env "$role_variable"
+  role_arn=${!role_variable}
+  [[ "$role_arn" == arn:aws*:iam::*:role/* ]] \
+    || die "$role_variable '$role_arn' does not look like arn:aws:iam::<account>:role/<name>"
+  log "assuming $role_arn with the job's GitLab ID token"
+  creds=$(aws_cli sts assume-role-with-web-identity \
+    --role-arn "$role_arn" \
+    --role-session-name "gitlab-${CI_PROJECT_ID:-local}-${CI_JOB_ID:-0}" \
+    --web-identity-token "$AWS_ID_TOKEN" \
+    --duration-seconds 3600 \
+    --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' \
+    --output text) || die "could not assume $role_arn: check the role's trust policy (audience and project path)"
+  read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN <<<"$creds"
+  [[ -n "${AWS_SESSION_TOKEN:-}" ]] || die "assume-role-with-web-identity returned no credentials"
+  export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+}
+
+# stack_status STACK_NAME : prints the stack's status, or NONE when it does not exist.
+stack_status() {
+  local out errors
+  errors=$(mktemp)
+  if out=$(aws_cli cloudformation describe-stacks --stack-name "$1" \
+    --query 'Stacks[0].StackStatus' --output text 2>"$errors"); then
+    rm -f "$errors"
+    printf '%s\n' "$out"
+  elif grep -q "does not exist" "$errors"; then
+    rm -f "$errors"
+    echo NONE
+  else
+    out=$(cat "$errors")
+    rm -f "$errors"
+    die "describe-stacks $1 failed: $out"
+  fi
+}
+
+# stack_output STACK_NAME OUTPUT_KEY : prints the output's value, or nothing when it has none.
+stack_output() {
+  local value
+  value=$(aws_cli cloudformation describe-stacks --stack-name "$1" \
+    --query "Stacks[0].Outputs[?OutputKey=='$2'].OutputValue | [0]" --output text) \
+    || die "describe-stacks $1 failed (see the message above): is the stack deployed?"
+  [[ "$value" == "None" ]] || printf '%s\n' "$value"
+}
+
+# check_template FILE NAME : the template exists and fits in an API call. CloudFormation takes at
+# most 51,200 bytes inline; larger templates would need an S3 bucket, which this pipeline does not
+# set up.
+check_template() {
+  [[ -f "$1" ]] || die "template $1 of stack $2 not found"
+  local size
+  size=$(wc -c <"$1")
+  ((size <= 51200)) || die "template $1 of stack $2 is $size bytes; CloudFormation accepts at most 51200 without an S3 bucket"
+}
+
+# stack_lookup NAME : prints "stackName template capabilities" of one stack from stack-list.sh.
+stack_lookup() {
+  local line
+  line=$("$CI_SCRIPTS_DIR/stack-list.sh" --all --only "$1") || exit 1
+  printf '%s\n' "${line#* }"
+}

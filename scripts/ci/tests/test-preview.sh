@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Tests of preview.sh with the fake AWS CLI. Needs CFN_GEN_CMD: a command that runs cfn-gen
+# (the JUnit runner in cfn-gen sets it).
+# shellcheck source=scripts/ci/tests/testlib.sh
+source "$(dirname "$0")/testlib.sh"
+: "${CFN_GEN_CMD:?CFN_GEN_CMD must name a command that runs cfn-gen}"
+
+role=arn:aws:iam::123456789012:role/hello-prod-changeset
+export CHANGESET_ROLE_ARN=$role PREVIEW_POLL_SECONDS=0
+
+given_change_sets() {
+  cp "$CHANGESET_SAMPLES/$1" "$FAKE_AWS_STATE/changesets/hello-prod-ecr.json"
+  cp "$CHANGESET_SAMPLES/$2" "$FAKE_AWS_STATE/changesets/hello-prod-network.json"
+  cp "$CHANGESET_SAMPLES/$3" "$FAKE_AWS_STATE/changesets/hello-prod-alb.json"
+  cp "$CHANGESET_SAMPLES/$4" "$FAKE_AWS_STATE/changesets/hello-prod-service.json"
+}
+
+count() { grep -c -- "$1" "$FAKE_AWS_STATE/calls.log" || true; }
+
+test_first_preview_creates_new_stacks_and_deletes_them_again() {
+  given_change_sets new-ecr.json new-ecr.json new-ecr.json failed-service.json
+  run_script preview.sh
+  assert_status 0
+  assert_contains "$(calls)" "sts assume-role-with-web-identity --role-arn $role"
+  assert_eq "$(count 'create-change-set.*--change-set-type CREATE')" 4
+  assert_eq "$(count 'delete-change-set --stack-name hello-prod-[a-z]* --change-set-name preview-mr-local-pipeline-1001')" 4
+  assert_eq "$(count 'delete-stack --stack-name hello-prod-')" 4
+  [[ -z "$(ls "$FAKE_AWS_STATE/stacks")" ]] || fail "REVIEW_IN_PROGRESS stacks left: $(ls "$FAKE_AWS_STATE/stacks")"
+  assert_contains "$(calls)" "--capabilities CAPABILITY_IAM"
+  assert_contains "$(jq -c . "$FAKE_AWS_STATE/parameters-hello-prod-service.json")" \
+    '{"ParameterKey":"ImageTag","ParameterValue":"0123456789abcdef0123456789abcdef01234567"}'
+  note=$(cat preview/note.md)
+  assert_contains "$note" "<!-- hello-stack:changeset-preview -->"
+  assert_contains "$note" "| \`network\` | \`hello-prod-ecr\` | new stack: 2 Add |"
+  assert_contains "$note" "cannot be previewed until the new stack(s) \`ecr\`, \`network\`, \`alb\` are deployed"
+  assert_contains "$out" "### CloudFormation preview"
+}
+
+test_existing_stacks_keep_their_current_values_like_deploy_does() {
+  for s in ecr network alb service; do given_stack "hello-prod-$s" UPDATE_COMPLETE; done
+  echo '["AppName","EnvName","ImageTag","DesiredCount"]' >"$FAKE_AWS_STATE/stacks/hello-prod-service/params.json"
+  given_change_sets empty-service.json modify-network.json remove-alb.json empty-service.json
+  CFN_PARAM_DesiredCount=3 run_script preview.sh
+  assert_status 0
+  assert_eq "$(count 'create-change-set.*--change-set-type UPDATE')" 4
+  assert_eq "$(count 'delete-stack')" 0
+  assert_eq "$(jq -c . "$FAKE_AWS_STATE/parameters-hello-prod-service.json")" \
+    '[{"ParameterKey":"DesiredCount","ParameterValue":"3"},{"ParameterKey":"AppName","UsePreviousValue":true},{"ParameterKey":"EnvName","UsePreviousValue":true},{"ParameterKey":"ImageTag","UsePreviousValue":true}]'
+  assert_contains "$(cat preview/note.md)" "**REPLACE**"
+  assert_contains "$(cat preview/note.md)" "| \`service\` | \`hello-prod-service\` | no changes |"
+}
+
+test_rejected_template_is_in_the_note_and_fails_the_job_after_cleanup() {
+  for s in ecr network alb service; do given_stack "hello-prod-$s" UPDATE_COMPLETE; done
+  given_change_sets empty-service.json empty-service.json empty-service.json empty-service.json
+  echo "An error occurred (ValidationError) when calling the CreateChangeSet operation: Template format error: Unresolved resource dependencies [Vpc] in the Resources block of the template" \
+    >"$FAKE_AWS_STATE/fail/create-change-set-hello-prod-alb"
+  run_script preview.sh
+  assert_status 1
+  assert_contains "$(cat preview/note.md)" "| \`alb\` | \`hello-prod-alb\` | **CHANGE SET FAILED**: An error occurred (ValidationError)"
+  assert_contains "$err" "at least one change set could not be created"
+  assert_eq "$(count 'delete-change-set')" 3
+  assert_not_contains "$(calls)" "delete-change-set --stack-name hello-prod-alb"
+}
+
+test_busy_stack_stops_the_preview_and_still_cleans_up() {
+  given_stack hello-prod-network UPDATE_IN_PROGRESS
+  given_change_sets new-ecr.json new-ecr.json new-ecr.json new-ecr.json
+  run_script preview.sh
+  assert_status 1
+  assert_contains "$err" "stack hello-prod-network is UPDATE_IN_PROGRESS; retry the job when that has finished"
+  assert_contains "$(calls)" "delete-change-set --stack-name hello-prod-ecr"
+  assert_contains "$(calls)" "delete-stack --stack-name hello-prod-ecr"
+  assert_not_contains "$(calls)" "delete-stack --stack-name hello-prod-network"
+}
+
+test_missing_role_variable_is_named() {
+  unset CHANGESET_ROLE_ARN
+  run_script preview.sh
+  assert_status 1
+  assert_contains "$err" "missing CI/CD variable(s): CHANGESET_ROLE_ARN"
+}
+
+test_merge_request_pipeline_needs_the_api_token_before_any_aws_call() {
+  CI_MERGE_REQUEST_IID=7 CI_API_V4_URL=http://127.0.0.1:9/api/v4 run_script preview.sh
+  assert_status 1
+  assert_contains "$err" "missing CI/CD variable(s): GITLAB_API_TOKEN"
+  assert_eq "$(calls)" ""
+}
+
+run_tests

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Lints the repository's YAML (yamllint with .yamllint: .gitlab-ci.yml, templates/*.yaml) and
+# shell scripts (shellcheck: scripts/**/*.sh, the scripts/ci test fakes, .ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+for tool in yamllint shellcheck; do
+  command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if ((${#missing[@]})); then
+  echo "error: ${missing[*]} not found; install with: apt-get install -y ${missing[*]} (scripts/install-deps.sh does)" >&2
+  exit 1
+fi
+
+shopt -s nullglob globstar
+yaml_files=(.gitlab-ci.yml templates/*.yaml)
+shell_files=(scripts/**/*.sh scripts/ci/tests/fakes/* .ci/run)
+
+echo "==> yamllint ${yaml_files[*]}"
+yamllint --strict "${yaml_files[@]}"
+echo "==> shellcheck ${#shell_files[@]} scripts"
+shellcheck --external-sources "${shell_files[@]}"
