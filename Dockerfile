@@ -7,8 +7,8 @@
 #   docker run --rm --read-only -p 8888:8888 hello-server
 #
 # Both base images are build arguments, so they can be swapped (e.g. for a mirror or a digest pin):
-#   BUILD_IMAGE    a JDK 25 (with jlink) and Maven 3.8.1+; the JDK's major version must be 25 or newer,
-#                  since the AOT cache (-XX:AOTCacheOutput, JEP 514) needs Java 25.
+#   BUILD_IMAGE    a JDK 25 or newer (the AOT cache, -XX:AOTCacheOutput of JEP 514, needs Java 25)
+#                  with jlink and objcopy (binutils, for jlink --strip-debug), Maven 3.8.1+ and bash.
 #   RUNTIME_IMAGE  any glibc-based Linux; it only provides the C library for the jlink-ed runtime.
 ARG BUILD_IMAGE=docker.io/library/maven:3.9.16-eclipse-temurin-25
 ARG RUNTIME_IMAGE=docker.io/library/debian:13.8-slim
@@ -19,6 +19,7 @@ WORKDIR /src
 
 # 1. Dependencies and plugins, in their own layer: only the poms are copied, so a source change
 #    reuses this layer. Packaging the source-less modules resolves exactly what `package` needs.
+#    Maven reads every module the parent pom lists, so each module's pom.xml is copied here.
 COPY pom.xml ./
 COPY server/pom.xml server/
 COPY cfn-gen/pom.xml cfn-gen/
