@@ -12,3 +12,6 @@ mvn -B -ntp verify
 
 echo "==> scripts/lint.sh"
 scripts/lint.sh
+
+echo "==> scripts/container-test.sh"
+scripts/container-test.sh
