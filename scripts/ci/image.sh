@@ -62,7 +62,12 @@ elif image_exists "$CI_COMMIT_SHA"; then
 else
   log "building $uri:$CI_COMMIT_SHA with $builder"
   aws_cli ecr get-login-password | "$builder" login --username AWS --password-stdin "$registry"
-  "$builder" build --tag "$uri:$CI_COMMIT_SHA" --file "$context/Dockerfile" "$context"
+  # OCI labels: where the image came from and which commit it is.
+  "$builder" build --tag "$uri:$CI_COMMIT_SHA" --file "$context/Dockerfile" \
+    --build-arg REVISION="$CI_COMMIT_SHA" \
+    --build-arg VERSION="${CI_COMMIT_SHORT_SHA:-$CI_COMMIT_SHA}" \
+    --build-arg SOURCE="${CI_PROJECT_URL:-unknown}" \
+    "$context"
   "$builder" push "$uri:$CI_COMMIT_SHA"
 fi
 printf '%s:%s\n' "$uri" "$CI_COMMIT_SHA"

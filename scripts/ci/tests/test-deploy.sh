@@ -72,10 +72,11 @@ test_deploy_without_execution_role_is_refused() {
 
 test_image_is_built_and_pushed_once() {
   given_stack hello-prod-ecr UPDATE_COMPLETE "RepositoryUri=$uri"
-  run_script image.sh
+  CI_PROJECT_URL=https://gitlab.example.com/group/project run_script image.sh
   assert_status 0
   assert_contains "$(calls)" "buildah login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com"
-  assert_contains "$(calls)" "buildah build --tag $uri:$sha --file ./Dockerfile ."
+  assert_contains "$(calls)" "buildah build --tag $uri:$sha --file ./Dockerfile --build-arg REVISION=$sha"
+  assert_contains "$(calls)" "--build-arg SOURCE=https://gitlab.example.com/group/project ."
   assert_contains "$(calls)" "buildah push $uri:$sha"
   : >"$FAKE_AWS_STATE/calls.log"
   run_script image.sh
