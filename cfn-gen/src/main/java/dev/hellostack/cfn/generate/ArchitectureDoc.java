@@ -126,7 +126,7 @@ public final class ArchitectureDoc {
 
     /**
      * A Mermaid node or edge id for a stack. The prefix keeps ids clear of Mermaid's keywords: a stack
-     * named {@code end} or {@code default} would otherwise break the diagram.
+     * named {@code end}, for one, would otherwise be a parse error.
      */
     static String id(Stack s) {
         return "stack_" + s.name().replaceAll("[^A-Za-z0-9]", "_");
