@@ -52,12 +52,18 @@ for line in "${lines[@]}"; do
     caps=(--capabilities "${cap_list[@]}")
   fi
   status=$(stack_status "$stack_name")
-  if [[ "$status" == ROLLBACK_COMPLETE ]]; then
-    # A first create that failed leaves a stack that can only be deleted; it holds no resources.
-    log "$stack_name is ROLLBACK_COMPLETE after a failed first create: deleting it before deploying again"
-    aws_cli cloudformation delete-stack --stack-name "$stack_name" ${role_args[@]+"${role_args[@]}"}
-    aws_cli cloudformation wait stack-delete-complete --stack-name "$stack_name"
-  fi
+  case $status in
+    ROLLBACK_COMPLETE)
+      # A first create that failed leaves a stack that can only be deleted; it holds no resources.
+      log "$stack_name is ROLLBACK_COMPLETE after a failed first create: deleting it before deploying again"
+      aws_cli cloudformation delete-stack --stack-name "$stack_name" ${role_args[@]+"${role_args[@]}"}
+      aws_cli cloudformation wait stack-delete-complete --stack-name "$stack_name" ;;
+    ROLLBACK_FAILED | DELETE_FAILED)
+      # Some resources of a failed create (or delete) could not be deleted: an administrator decides.
+      die "$stack_name is $status: CloudFormation could not delete some of its resources (see its events in the console). As an administrator, fix what blocks them (for example turn off a load balancer's deletion protection), then run: aws cloudformation delete-stack --stack-name $stack_name --role-arn <CloudFormationExecutionRoleArn of the gitlab-oidc stack>; add --retain-resources <logical ids> for resources that still cannot be deleted (then delete those by hand). Retry this job when the stack is gone." ;;
+    UPDATE_ROLLBACK_FAILED)
+      die "$stack_name is UPDATE_ROLLBACK_FAILED: an update failed and so did its rollback (see its events). Fix the cause, then run: aws cloudformation continue-update-rollback --stack-name $stack_name --role-arn <CloudFormationExecutionRoleArn of the gitlab-oidc stack>; retry this job when the stack is UPDATE_ROLLBACK_COMPLETE." ;;
+  esac
   log "$name: deploying $template as $stack_name ${params//$'\n'/ }"
   if ! aws_cli cloudformation deploy \
     --stack-name "$stack_name" \

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Builds the Dockerfile with buildah and pushes it to the ECR repository of the ecr stack, tagged
-# with the commit SHA; in a tag pipeline, also tags that image with the Git tag. Safe to re-run and
-# fine with immutable tags: an image that is already in the repository is not built again, and a
-# Git tag is added to the existing image with ECR's put-image (no pull, no rebuild).
+# Default branch: builds the Dockerfile with buildah and pushes it to the ECR repository of the ecr
+# stack, tagged with the commit SHA. Tag pipeline: adds the Git tag to the image the default branch
+# pushed for that commit, with ECR's put-image (no pull, no build), as the image-tag role, which
+# cannot upload layers: a tag pipeline never brings an image of its own. Safe to re-run and fine
+# with immutable tags: an image that is already in the repository is not built again.
 #
-# Environment: DEPLOY_ROLE_ARN and AWS_ID_TOKEN (or AWS credentials), AWS_REGION, optional
-# AWS_ENDPOINT_URL, CI_COMMIT_SHA, optional CI_COMMIT_TAG; BUILDER (default buildah) and
-# BUILD_CONTEXT (default .).
+# Environment: AWS_ID_TOKEN (or AWS credentials) and DEPLOY_ROLE_ARN, or IMAGE_TAG_ROLE_ARN in a tag
+# pipeline; AWS_REGION, optional AWS_ENDPOINT_URL, CI_COMMIT_SHA, optional CI_COMMIT_TAG; BUILDER
+# (default buildah) and BUILD_CONTEXT (default .).
 set -euo pipefail
 # shellcheck source=scripts/ci/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -18,7 +19,11 @@ tag_re='^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$'
 if [[ -n "${CI_COMMIT_TAG:-}" && ! "$CI_COMMIT_TAG" =~ $tag_re ]]; then
   die "Git tag '$CI_COMMIT_TAG' is not a valid image tag (letters, digits, _ . -, at most 128)"
 fi
-aws_assume_role DEPLOY_ROLE_ARN
+if [[ -n "${CI_COMMIT_TAG:-}" ]]; then
+  aws_assume_role IMAGE_TAG_ROLE_ARN
+else
+  aws_assume_role DEPLOY_ROLE_ARN
+fi
 
 info=$(stack_lookup "$ECR_STACK")
 read -r ecr_stack _ <<<"$info"
@@ -38,16 +43,9 @@ image_exists() {
   return 1
 }
 
-if image_exists "$CI_COMMIT_SHA"; then
-  log "$uri:$CI_COMMIT_SHA is already in ECR: not building it again"
-else
-  log "building $uri:$CI_COMMIT_SHA with $builder"
-  aws_cli ecr get-login-password | "$builder" login --username AWS --password-stdin "$registry"
-  "$builder" build --tag "$uri:$CI_COMMIT_SHA" --file "$context/Dockerfile" "$context"
-  "$builder" push "$uri:$CI_COMMIT_SHA"
-fi
-
 if [[ -n "${CI_COMMIT_TAG:-}" ]]; then
+  image_exists "$CI_COMMIT_SHA" \
+    || die "$uri:$CI_COMMIT_SHA is not in ECR: a tag pipeline only tags the image a default-branch pipeline built for the commit; tag a commit that the default branch has built (or wait for its pipeline), then retry"
   if image_exists "$CI_COMMIT_TAG"; then
     log "$uri:$CI_COMMIT_TAG already exists: leaving it as it is"
   else
@@ -59,5 +57,17 @@ if [[ -n "${CI_COMMIT_TAG:-}" ]]; then
     aws_cli ecr put-image --repository-name "$repository" --image-tag "$CI_COMMIT_TAG" \
       --image-manifest "$manifest" --image-manifest-media-type "$media_type" >/dev/null
   fi
+elif image_exists "$CI_COMMIT_SHA"; then
+  log "$uri:$CI_COMMIT_SHA is already in ECR: not building it again"
+else
+  log "building $uri:$CI_COMMIT_SHA with $builder"
+  aws_cli ecr get-login-password | "$builder" login --username AWS --password-stdin "$registry"
+  # OCI labels: where the image came from and which commit it is.
+  "$builder" build --tag "$uri:$CI_COMMIT_SHA" --file "$context/Dockerfile" \
+    --build-arg REVISION="$CI_COMMIT_SHA" \
+    --build-arg VERSION="${CI_COMMIT_SHORT_SHA:-$CI_COMMIT_SHA}" \
+    --build-arg SOURCE="${CI_PROJECT_URL:-unknown}" \
+    "$context"
+  "$builder" push "$uri:$CI_COMMIT_SHA"
 fi
 printf '%s:%s\n' "$uri" "$CI_COMMIT_SHA"

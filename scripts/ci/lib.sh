@@ -17,6 +17,7 @@ REPOSITORY_URI_OUTPUT=${REPOSITORY_URI_OUTPUT:-RepositoryUri}
 SERVICE_URL_OUTPUTS=${SERVICE_URL_OUTPUTS:-"ServiceUrl LoadBalancerUrl"}
 CLUSTER_NAME_OUTPUT=${CLUSTER_NAME_OUTPUT:-ClusterName}
 SERVICE_NAME_OUTPUT=${SERVICE_NAME_OUTPUT:-ServiceName}
+TASK_DEFINITION_OUTPUT=${TASK_DEFINITION_OUTPUT:-TaskDefinitionArn}
 # The service stack's parameter that selects the image; the pipeline passes the commit SHA.
 IMAGE_TAG_PARAMETER=${IMAGE_TAG_PARAMETER:-ImageTag}
 
@@ -105,6 +106,15 @@ stack_output() {
   local value
   value=$(aws_cli cloudformation describe-stacks --stack-name "$1" \
     --query "Stacks[0].Outputs[?OutputKey=='$2'].OutputValue | [0]" --output text) \
+    || die "describe-stacks $1 failed (see the message above): is the stack deployed?"
+  [[ "$value" == "None" ]] || printf '%s\n' "$value"
+}
+
+# stack_parameter STACK_NAME PARAMETER_KEY : prints the parameter's current value, or nothing.
+stack_parameter() {
+  local value
+  value=$(aws_cli cloudformation describe-stacks --stack-name "$1" \
+    --query "Stacks[0].Parameters[?ParameterKey=='$2'].ParameterValue | [0]" --output text) \
     || die "describe-stacks $1 failed (see the message above): is the stack deployed?"
   [[ "$value" == "None" ]] || printf '%s\n' "$value"
 }

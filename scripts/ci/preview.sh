@@ -2,8 +2,12 @@
 # Merge-request preview. For every stack the pipeline deploys, in deploy order: create a change set
 # from the merge request's template (never executed), wait for it and describe it; render all of
 # them as one Markdown note with cfn-gen changeset-summary; post it on the merge request, or update
-# the note an earlier push posted. The change sets, and the empty REVIEW_IN_PROGRESS stacks that
-# change sets for new stacks leave behind, are deleted on exit, also when something failed.
+# the note an earlier push posted. The change sets are deleted on exit, also when something failed.
+#
+# A change set for a stack that does not exist yet leaves an empty stack in REVIEW_IN_PROGRESS. It is
+# left there on purpose: it holds no resources and costs nothing, the next preview creates a CREATE
+# change set on it again, and "aws cloudformation deploy" treats it as a stack to create. Deleting it
+# would need cloudformation:DeleteStack, which the change-set role (any branch) must not have.
 #
 # ImageTag: the image of a merge request is never built, so for an existing service stack the
 # preview keeps the image that runs now (UsePreviousValue): the note then shows only what the merge
@@ -34,20 +38,12 @@ stacks=$("$CI_SCRIPTS_DIR/stack-list.sh")
 mapfile -t lines <<<"$stacks"
 
 created_stacks=() # stack names with a change set to delete
-new_stacks=()     # stack names whose change set would create the stack
 
 cleanup() {
-  local stack status
+  local stack
   for stack in "${created_stacks[@]+"${created_stacks[@]}"}"; do
     aws_cli cloudformation delete-change-set --stack-name "$stack" --change-set-name "$change_set_name" \
       || log "warning: could not delete change set $change_set_name of $stack"
-  done
-  for stack in "${new_stacks[@]+"${new_stacks[@]}"}"; do
-    status=$(stack_status "$stack") || continue
-    if [[ "$status" == REVIEW_IN_PROGRESS ]]; then
-      log "deleting $stack, left in REVIEW_IN_PROGRESS by the preview of a new stack"
-      aws_cli cloudformation delete-stack --stack-name "$stack" || log "warning: could not delete $stack"
-    fi
   done
 }
 trap cleanup EXIT
@@ -105,7 +101,6 @@ for line in "${lines[@]}"; do
     jq -n --arg stack "$stack_name" --arg reason "$error" \
       '{StackName: $stack, Status: "FAILED", StatusReason: $reason, Changes: []}' >"$preview_dir/$name.json"
   fi
-  [[ "$type" == UPDATE ]] || new_stacks+=("$stack_name")
   if [[ "$type" == CREATE ]]; then
     summary_args+=(--new-stack "$name=$preview_dir/$name.json")
   else

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# After a deploy: checks that the ECS service runs the image just deployed (the deployment circuit
-# breaker can roll a bad image back while CloudFormation reports success) and that GET /hello on
-# the load balancer answers exactly "Hello world", retrying while the new tasks come up.
+# After a deploy: checks that the ECS service runs the task definition and image tag just deployed
+# (the deployment circuit breaker can roll a bad image back) with all its tasks, and that GET /hello
+# on the load balancer answers exactly "Hello world", retrying while the new tasks come up.
 #
 # Environment: DEPLOY_ROLE_ARN and AWS_ID_TOKEN (or AWS credentials), AWS_REGION, optional
 # AWS_ENDPOINT_URL; IMAGE_TAG (default CI_COMMIT_SHA); SERVICE_URL (default: read from the stack
@@ -18,24 +18,41 @@ attempts=${SMOKE_ATTEMPTS:-30}
 delay=${SMOKE_DELAY_SECONDS:-10}
 aws_assume_role DEPLOY_ROLE_ARN
 
-# 1. The service runs the image tag we deployed.
+# 1. The service runs what the stack deployed. The deploy role may describe our service but not task
+# definitions (ecs:DescribeTaskDefinition is authorised only on "*"), so instead of reading the image
+# from the task definition: the stack's ImageTag parameter is the tag we deployed, and the service's
+# PRIMARY deployment runs the stack's task definition (after a circuit-breaker rollback it runs the
+# previous one), has finished rolling out, and runs as many tasks as it wants.
 info=$(stack_lookup "$SERVICE_STACK")
 read -r service_stack _ <<<"$info"
+deployed_tag=$(stack_parameter "$service_stack" "$IMAGE_TAG_PARAMETER")
+if [[ "$deployed_tag" != "$expected_tag" ]]; then
+  die "stack $service_stack has $IMAGE_TAG_PARAMETER=${deployed_tag:-<none>}, not $expected_tag: the deploy did not update it, or CloudFormation rolled it back"
+fi
 cluster=$(stack_output "$service_stack" "$CLUSTER_NAME_OUTPUT")
 service=$(stack_output "$service_stack" "$SERVICE_NAME_OUTPUT")
-[[ -n "$cluster" && -n "$service" ]] \
-  || die "stack $service_stack lacks the outputs $CLUSTER_NAME_OUTPUT and $SERVICE_NAME_OUTPUT"
-state=$(aws_cli ecs describe-services --cluster "$cluster" --services "$service" \
-  --query "services[0].[taskDefinition, deployments[?status=='PRIMARY'] | [0].rolloutState]" --output text)
-read -r task_definition rollout <<<"$state"
-[[ -n "$task_definition" && "$task_definition" != None ]] || die "service $service not found in cluster $cluster"
-[[ "$rollout" != FAILED ]] || die "the service's last deployment FAILED (circuit breaker); see the ECS service events"
-image=$(aws_cli ecs describe-task-definition --task-definition "$task_definition" \
-  --query 'taskDefinition.containerDefinitions[0].image' --output text)
-if [[ "${image##*:}" != "$expected_tag" ]]; then
-  die "service $service runs $image, not tag $expected_tag: the deployment was rolled back (see the ECS service events)"
-fi
-log "service $service runs $image ($task_definition, rollout ${rollout})"
+task_definition=$(stack_output "$service_stack" "$TASK_DEFINITION_OUTPUT")
+[[ -n "$cluster" && -n "$service" && -n "$task_definition" ]] \
+  || die "stack $service_stack lacks the outputs $CLUSTER_NAME_OUTPUT, $SERVICE_NAME_OUTPUT and $TASK_DEFINITION_OUTPUT"
+for ((attempt = 1; ; attempt++)); do
+  state=$(aws_cli ecs describe-services --cluster "$cluster" --services "$service" \
+    --query "services[0].deployments[?status=='PRIMARY'] | [0].[taskDefinition, rolloutState, runningCount, desiredCount]" \
+    --output text)
+  read -r running_definition rollout running desired <<<"$state"
+  [[ -n "$running_definition" && "$running_definition" != None ]] || die "service $service not found in cluster $cluster"
+  [[ "$rollout" != FAILED ]] || die "the service's last deployment FAILED (circuit breaker); see the ECS service events"
+  if [[ "$running_definition" != "$task_definition" ]]; then
+    die "service $service runs $running_definition, not $task_definition of stack $service_stack (image tag $expected_tag): the deployment was rolled back (see the ECS service events)"
+  fi
+  if [[ "$rollout" == COMPLETED && "$running" == "$desired" ]]; then
+    break
+  fi
+  ((attempt < attempts)) \
+    || die "service $service: deployment $rollout with $running of $desired tasks running after $attempts checks"
+  log "service $service: deployment $rollout, $running of $desired tasks running; checking again in ${delay}s"
+  sleep "$delay"
+done
+log "service $service runs $task_definition (image tag $expected_tag), $running of $desired tasks, rollout $rollout"
 
 # 2. The load balancer answers.
 url=${SERVICE_URL:-$("$CI_SCRIPTS_DIR/service-url.sh")}

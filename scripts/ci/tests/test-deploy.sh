@@ -7,6 +7,7 @@ export DEPLOY_ROLE_ARN=arn:aws:iam::123456789012:role/hello-prod-deploy
 export CFN_EXECUTION_ROLE_ARN=arn:aws:iam::123456789012:role/hello-prod-cloudformation
 sha=0123456789abcdef0123456789abcdef01234567
 uri=123456789012.dkr.ecr.us-east-1.amazonaws.com/hello-prod
+tag_role=arn:aws:iam::123456789012:role/hello-prod-image-tag
 
 test_deploy_runs_the_remaining_stacks_in_order_with_the_execution_role() {
   given_stack hello-prod-alb UPDATE_COMPLETE LoadBalancerUrl=http://hello-prod-123.us-east-1.elb.amazonaws.com
@@ -17,7 +18,7 @@ test_deploy_runs_the_remaining_stacks_in_order_with_the_execution_role() {
   assert_contains "$(calls)" "sts assume-role-with-web-identity --role-arn $DEPLOY_ROLE_ARN"
   service=$(grep -- '--stack-name hello-prod-service --template-file templates/service.yaml' <<<"$deploys") \
     || fail "no deploy of the service stack"
-  assert_contains "$service" "--no-fail-on-empty-changeset --role-arn $CFN_EXECUTION_ROLE_ARN --capabilities CAPABILITY_IAM --parameter-overrides ImageTag=$sha"
+  assert_contains "$service" "--no-fail-on-empty-changeset --role-arn $CFN_EXECUTION_ROLE_ARN --capabilities CAPABILITY_NAMED_IAM --parameter-overrides ImageTag=$sha"
   assert_not_contains "$(grep hello-prod-network <<<"$deploys")" "--parameter-overrides"
   assert_eq "$(cat deploy.env)" "SERVICE_URL=http://hello-prod-123.us-east-1.elb.amazonaws.com"
 }
@@ -48,7 +49,7 @@ test_failed_deploy_shows_the_failed_events_and_stops() {
 }
 
 test_smoke_url_from_a_variable_without_trailing_slash() {
-  given_service COMPLETED "$sha"
+  given_service "$sha" "$taskdef COMPLETED 2 2"
   SERVICE_URL=https://hello.example.org/ FAKE_CURL_BODY="Hello world" run_script smoke.sh
   assert_status 0
   assert_contains "$(calls)" "https://hello.example.org/hello"
@@ -71,10 +72,11 @@ test_deploy_without_execution_role_is_refused() {
 
 test_image_is_built_and_pushed_once() {
   given_stack hello-prod-ecr UPDATE_COMPLETE "RepositoryUri=$uri"
-  run_script image.sh
+  CI_PROJECT_URL=https://gitlab.example.com/group/project run_script image.sh
   assert_status 0
   assert_contains "$(calls)" "buildah login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com"
-  assert_contains "$(calls)" "buildah build --tag $uri:$sha --file ./Dockerfile ."
+  assert_contains "$(calls)" "buildah build --tag $uri:$sha --file ./Dockerfile --build-arg REVISION=$sha"
+  assert_contains "$(calls)" "--build-arg SOURCE=https://gitlab.example.com/group/project ."
   assert_contains "$(calls)" "buildah push $uri:$sha"
   : >"$FAKE_AWS_STATE/calls.log"
   run_script image.sh
@@ -86,11 +88,28 @@ test_image_is_built_and_pushed_once() {
 test_tag_pipeline_adds_the_git_tag_without_rebuilding() {
   given_stack hello-prod-ecr UPDATE_COMPLETE "RepositoryUri=$uri"
   touch "$FAKE_AWS_STATE/images/$sha"
-  CI_COMMIT_TAG=v1.2.0 run_script image.sh
+  CI_COMMIT_TAG=v1.2.0 IMAGE_TAG_ROLE_ARN=$tag_role run_script image.sh
   assert_status 0
+  assert_contains "$(calls)" "sts assume-role-with-web-identity --role-arn $tag_role"
+  assert_not_contains "$(calls)" "$DEPLOY_ROLE_ARN"
   assert_not_contains "$(calls)" "buildah"
   assert_contains "$(calls)" "ecr put-image --repository-name hello-prod --image-tag v1.2.0"
   [[ -f "$FAKE_AWS_STATE/images/v1.2.0" ]] || fail "tag v1.2.0 not pushed"
+}
+
+test_tag_pipeline_never_builds_an_image_of_its_own() {
+  given_stack hello-prod-ecr UPDATE_COMPLETE "RepositoryUri=$uri"
+  CI_COMMIT_TAG=v1.2.0 IMAGE_TAG_ROLE_ARN=$tag_role run_script image.sh
+  assert_status 1
+  assert_contains "$err" "$uri:$sha is not in ECR: a tag pipeline only tags the image a default-branch pipeline built"
+  assert_not_contains "$(calls)" "buildah"
+  assert_not_contains "$(calls)" "put-image"
+}
+
+test_tag_pipeline_needs_the_image_tag_role() {
+  CI_COMMIT_TAG=v1.2.0 run_script image.sh
+  assert_status 1
+  assert_contains "$err" "missing CI/CD variable(s): IMAGE_TAG_ROLE_ARN"
 }
 
 test_image_needs_the_ecr_stack() {
@@ -99,30 +118,63 @@ test_image_needs_the_ecr_stack() {
   assert_contains "$err" "describe-stacks hello-prod-ecr failed" # the stack does not exist: no output to read
 }
 
+taskdef=arn:aws:ecs:us-east-1:123456789012:task-definition/hello-prod:7
+
+# given_service IMAGE_TAG [DEPLOYMENT]... : the service stack deployed with ImageTag IMAGE_TAG and
+# output TaskDefinitionArn $taskdef; each DEPLOYMENT ("taskDefinitionArn rolloutState running
+# desired") is what one describe-services call reports (the last one repeats).
 given_service() {
   given_stack hello-prod-service UPDATE_COMPLETE ClusterName=hello-prod ServiceName=hello-prod \
-    ServiceUrl=http://hello.example.test
-  printf 'arn:aws:ecs:us-east-1:123456789012:task-definition/hello-prod:7\t%s\n' "$1" >"$FAKE_AWS_STATE/ecs/state"
-  echo "$uri:$2" >"$FAKE_AWS_STATE/ecs/image"
+    ServiceUrl=http://hello.example.test TaskDefinitionArn=$taskdef
+  mkdir -p "$FAKE_AWS_STATE/stacks/hello-prod-service/parameters"
+  echo "$1" >"$FAKE_AWS_STATE/stacks/hello-prod-service/parameters/ImageTag"
+  shift
+  printf '%s\n' "$@" | tr ' ' '\t' >"$FAKE_AWS_STATE/ecs/state"
 }
 
 test_smoke_passes_when_the_new_image_answers_hello_world() {
-  given_service COMPLETED "$sha"
+  given_service "$sha" "$taskdef COMPLETED 2 2"
   FAKE_CURL_BODY="Hello world" run_script smoke.sh
   assert_status 0
+  assert_contains "$(calls)" "ecs describe-services --cluster hello-prod --services hello-prod"
+  assert_not_contains "$(calls)" "describe-task-definition" # the deploy role may not call it
   assert_contains "$(calls)" "curl --silent --show-error --max-time 5 --output"
   assert_contains "$(calls)" "http://hello.example.test/hello"
+  assert_contains "$err" "runs $taskdef (image tag $sha), 2 of 2 tasks, rollout COMPLETED"
+}
+
+test_smoke_waits_for_the_rollout_and_all_tasks() {
+  given_service "$sha" "$taskdef IN_PROGRESS 1 2" "$taskdef COMPLETED 1 2" "$taskdef COMPLETED 2 2"
+  FAKE_CURL_BODY="Hello world" SMOKE_DELAY_SECONDS=0 run_script smoke.sh
+  assert_status 0
+  assert_eq "$(grep -c 'ecs describe-services' "$FAKE_AWS_STATE/calls.log")" 3
+}
+
+test_smoke_gives_up_on_a_rollout_that_never_completes() {
+  given_service "$sha" "$taskdef IN_PROGRESS 1 2"
+  FAKE_CURL_BODY="Hello world" SMOKE_ATTEMPTS=2 SMOKE_DELAY_SECONDS=0 run_script smoke.sh
+  assert_status 1
+  assert_contains "$err" "deployment IN_PROGRESS with 1 of 2 tasks running after 2 checks"
+  assert_not_contains "$(calls)" "curl"
 }
 
 test_smoke_fails_when_the_circuit_breaker_rolled_back() {
-  given_service COMPLETED fedcba9876543210
+  given_service "$sha" "arn:aws:ecs:us-east-1:123456789012:task-definition/hello-prod:6 COMPLETED 2 2"
   FAKE_CURL_BODY="Hello world" run_script smoke.sh
   assert_status 1
-  assert_contains "$err" "runs $uri:fedcba9876543210, not tag $sha: the deployment was rolled back"
+  assert_contains "$err" "runs arn:aws:ecs:us-east-1:123456789012:task-definition/hello-prod:6, not $taskdef"
+  assert_contains "$err" "the deployment was rolled back"
+}
+
+test_smoke_fails_when_the_stack_does_not_run_this_commit() {
+  given_service fedcba9876543210 "$taskdef COMPLETED 2 2"
+  FAKE_CURL_BODY="Hello world" run_script smoke.sh
+  assert_status 1
+  assert_contains "$err" "stack hello-prod-service has ImageTag=fedcba9876543210, not $sha"
 }
 
 test_smoke_fails_on_a_wrong_answer_after_retries() {
-  given_service COMPLETED "$sha"
+  given_service "$sha" "$taskdef COMPLETED 2 2"
   FAKE_CURL_BODY="Hello world!" SMOKE_ATTEMPTS=3 SMOKE_DELAY_SECONDS=0 run_script smoke.sh
   assert_status 1
   assert_eq "$(grep -c '^curl ' "$FAKE_AWS_STATE/calls.log")" 3
@@ -130,10 +182,27 @@ test_smoke_fails_on_a_wrong_answer_after_retries() {
 }
 
 test_smoke_fails_on_a_failed_rollout() {
-  given_service FAILED "$sha"
+  given_service "$sha" "$taskdef FAILED 0 2"
   FAKE_CURL_BODY="Hello world" run_script smoke.sh
   assert_status 1
   assert_contains "$err" "last deployment FAILED"
+}
+
+test_stack_whose_failed_create_could_not_be_cleaned_up_stops_the_deploy_with_instructions() {
+  given_stack hello-prod-alb ROLLBACK_FAILED
+  run_script deploy-stacks.sh --except ecr
+  assert_status 1
+  assert_contains "$err" "hello-prod-alb is ROLLBACK_FAILED: CloudFormation could not delete some of its resources"
+  assert_contains "$err" "aws cloudformation delete-stack --stack-name hello-prod-alb --role-arn"
+  assert_not_contains "$(calls)" "delete-stack"
+  assert_not_contains "$(calls)" "deploy --stack-name hello-prod-alb"
+}
+
+test_failed_update_rollback_stops_the_deploy_with_instructions() {
+  given_stack hello-prod-service UPDATE_ROLLBACK_FAILED
+  run_script deploy-stacks.sh --only service
+  assert_status 1
+  assert_contains "$err" "continue-update-rollback --stack-name hello-prod-service"
 }
 
 run_tests

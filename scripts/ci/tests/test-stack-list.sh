@@ -9,14 +9,14 @@ test_pipeline_stacks_in_deploy_order_with_defaults() {
   assert_eq "$out" "ecr hello-prod-ecr templates/ecr.yaml -
 network hello-prod-network templates/network.yaml -
 alb hello-prod-alb templates/alb.yaml -
-service hello-prod-service templates/service.yaml CAPABILITY_IAM"
+service hello-prod-service templates/service.yaml CAPABILITY_NAMED_IAM"
 }
 
 test_app_and_env_names_come_from_ci_variables() {
   APP_NAME=shop ENV_NAME=staging run_script stack-list.sh --except ecr --except network
   assert_status 0
   assert_eq "$out" "alb shop-staging-alb templates/alb.yaml -
-service shop-staging-service templates/service.yaml CAPABILITY_IAM"
+service shop-staging-service templates/service.yaml CAPABILITY_NAMED_IAM"
 }
 
 test_all_includes_the_administrator_stack() {

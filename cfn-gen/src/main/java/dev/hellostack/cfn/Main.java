@@ -37,6 +37,10 @@ public final class Main {
     }
 
     public static int run(List<String> args, PrintStream out, PrintStream err) {
+        if (args.size() == 1 && (args.get(0).equals("-h") || args.get(0).equals("--help"))) {
+            out.print(usage());
+            return 0;
+        }
         if (!args.isEmpty() && !args.get(0).startsWith("-")) {
             Command command = COMMANDS.get(args.get(0));
             if (command == null) {
@@ -50,6 +54,7 @@ public final class Main {
     }
 
     static String usage() {
-        return GenerateCommand.USAGE + "subcommands: " + String.join(", ", COMMANDS.keySet()) + "\n";
+        return GenerateCommand.USAGE + "subcommands (the first argument; generate is the default): "
+                + String.join(", ", COMMANDS.keySet()) + "\n";
     }
 }

@@ -40,42 +40,42 @@ public final class ArchitectureDoc {
         md.append("Requests come in through the load balancer in the public subnets. The tasks run in private subnets "
                 + "that have no route to the internet (no NAT gateway); they reach AWS only through VPC endpoints.\n\n");
         md.append("```mermaid\nflowchart LR\n");
-        md.append("  internet((Internet))\n");
-        md.append("  subgraph vpc[VPC]\n");
-        md.append("    subgraph publicSubnets[Public subnets]\n");
-        md.append("      alb[Application Load Balancer]\n");
+        md.append("  internet((").append(label("Internet")).append("))\n");
+        md.append("  subgraph vpc[").append(label("VPC")).append("]\n");
+        md.append("    subgraph publicSubnets[").append(label("Public subnets")).append("]\n");
+        md.append("      alb[").append(label("Application Load Balancer")).append("]\n");
         md.append("    end\n");
-        md.append("    subgraph privateSubnets[Private subnets]\n");
-        md.append("      tasks[Fargate tasks<br/>port ").append(AlbStack.APP_PORT).append("]\n");
-        md.append("      endpoints[Interface endpoints<br/>")
-                .append(String.join(", ", NetworkStack.INTERFACE_ENDPOINTS)).append("]\n");
+        md.append("    subgraph privateSubnets[").append(label("Private subnets")).append("]\n");
+        md.append("      tasks[").append(label("Fargate tasks", "port " + AlbStack.APP_PORT)).append("]\n");
+        md.append("      endpoints[").append(label("Interface endpoints",
+                String.join(", ", NetworkStack.INTERFACE_ENDPOINTS))).append("]\n");
         md.append("    end\n");
-        md.append("    s3gw[S3 gateway endpoint<br/>ECR layer bucket only]\n");
+        md.append("    s3gw[").append(label("S3 gateway endpoint", "ECR layer bucket only")).append("]\n");
         md.append("  end\n");
-        md.append("  ecr[(Amazon ECR)]\n");
-        md.append("  logs[(CloudWatch Logs)]\n");
-        md.append("  s3[(Amazon S3)]\n");
-        md.append("  internet -->|\"HTTP 80 / HTTPS 443\"| alb\n");
-        md.append("  alb -->|\"HTTP ").append(AlbStack.APP_PORT).append(", health check GET /health\"| tasks\n");
-        md.append("  tasks -->|\"HTTPS 443\"| endpoints\n");
+        md.append("  ecr[(").append(label("Amazon ECR")).append(")]\n");
+        md.append("  logs[(").append(label("CloudWatch Logs")).append(")]\n");
+        md.append("  s3[(").append(label("Amazon S3")).append(")]\n");
+        md.append("  internet -->|").append(label("HTTP 80", "HTTPS 443 if CertificateArn")).append("| alb\n");
+        md.append("  alb -->|").append(label("HTTP " + AlbStack.APP_PORT, "health check GET /health")).append("| tasks\n");
+        md.append("  tasks -->|").append(label("HTTPS 443")).append("| endpoints\n");
         md.append("  endpoints --> ecr\n");
         md.append("  endpoints --> logs\n");
-        md.append("  tasks -->|\"image layers\"| s3gw\n");
+        md.append("  tasks -->|").append(label("HTTPS 443", "image layers")).append("| s3gw\n");
         md.append("  s3gw --> s3\n");
         md.append("```\n\n");
     }
 
     private static void stackGraph(StringBuilder md, List<Stack> stacks, Map<String, Template> templates) {
         md.append("## Stacks, exports and imports\n\n");
-        md.append("Deploy from left to right. An arrow carries the exports (`${AppName}-${EnvName}-<Name>`) "
-                + "that the next stack imports with `Fn::ImportValue`.\n\n");
+        md.append("Deploy the stacks in their numbered order. An arrow goes from the stack that exports to the stack "
+                + "that imports, and carries the exports (`${AppName}-${EnvName}-<Name>`) that the importing stack "
+                + "reads with `Fn::ImportValue`.\n\n");
         md.append("```mermaid\nflowchart LR\n");
         for (int i = 0; i < stacks.size(); i++) {
             Stack s = stacks.get(i);
-            md.append("  ").append(id(s)).append("[\"").append(i + 1).append(". ").append(s.name())
-                    .append("<br/>").append(s.deployedBy() == Stack.DeployedBy.administrator
-                            ? "by an administrator, once" : "by the pipeline")
-                    .append("\"]\n");
+            md.append("  ").append(id(s)).append('[').append(label((i + 1) + ". " + s.name(),
+                    s.deployedBy() == Stack.DeployedBy.administrator ? "by an administrator, once" : "by the pipeline"))
+                    .append("]\n");
         }
         for (Stack consumer : stacks) {
             Map<String, List<String>> byProducer = new LinkedHashMap<>();
@@ -86,8 +86,8 @@ public final class ArchitectureDoc {
                     }
                 }
             }
-            byProducer.forEach((producer, names) -> md.append("  ").append(producer).append(" -->|\"")
-                    .append(String.join("<br/>", names)).append("\"| ").append(id(consumer)).append('\n'));
+            byProducer.forEach((producer, names) -> md.append("  ").append(producer).append(" -->|")
+                    .append(label(names.toArray(String[]::new))).append("| ").append(id(consumer)).append('\n'));
         }
         md.append("```\n\n");
     }
@@ -124,7 +124,29 @@ public final class ArchitectureDoc {
         return exportName.startsWith(EXPORT_PREFIX) ? exportName.substring(EXPORT_PREFIX.length()) : exportName;
     }
 
-    private static String id(Stack s) {
-        return s.name().replaceAll("[^A-Za-z0-9]", "_");
+    /**
+     * A Mermaid node or edge id for a stack. The prefix keeps ids clear of Mermaid's keywords: a stack
+     * named {@code end}, for one, would otherwise be a parse error.
+     */
+    static String id(Stack s) {
+        return "stack_" + s.name().replaceAll("[^A-Za-z0-9]", "_");
+    }
+
+    /**
+     * A quoted Mermaid label, one line per argument. Inside quotes Mermaid takes parentheses, brackets,
+     * braces, slashes, colons and pipes as text; the characters it would still read as syntax or HTML
+     * ({@code "}, {@code #}, {@code <}, {@code >}) become Mermaid entity codes, so a name from the model
+     * can never break the picture.
+     */
+    static String label(String... lines) {
+        if (lines.length == 0) {
+            throw new IllegalArgumentException("a Mermaid label needs at least one line");
+        }
+        List<String> escaped = new ArrayList<>();
+        for (String line : lines) {
+            escaped.add(line.replace("#", "#35;").replace("\"", "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+                    .replaceAll("[\\r\\n]+", " "));
+        }
+        return '"' + String.join("<br/>", escaped) + '"';
     }
 }

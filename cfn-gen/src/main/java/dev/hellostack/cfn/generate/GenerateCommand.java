@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -25,7 +26,7 @@ public final class GenerateCommand {
             usage: java -jar cfn-gen.jar [generate] [--check] [--out DIR]
               (no option)  write every stack to DIR/<stack>.yaml, plus DIR/stacks.json and DIR/ARCHITECTURE.md
               --check      write nothing; exit 1 with a diff if a file in DIR differs from what would be generated
-              --out DIR    the templates directory (default: templates, relative to the current directory)
+              --out DIR    the templates directory (default: templates/ in the current directory, which must exist)
             """;
 
     private GenerateCommand() {
@@ -37,7 +38,7 @@ public final class GenerateCommand {
 
     static int run(List<String> args, List<Stack> stacks, PrintStream out, PrintStream err) {
         boolean check = false;
-        Path dir = Path.of("templates");
+        Path dir = null;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             switch (arg) {
@@ -61,6 +62,14 @@ public final class GenerateCommand {
                 }
             }
         }
+        if (dir == null) {
+            dir = Path.of("templates");
+            if (!Files.isDirectory(dir)) {
+                err.println("error: no templates/ directory in " + Path.of("").toAbsolutePath()
+                        + "; run from the repository root, or pass --out DIR");
+                return 2;
+            }
+        }
         Map<String, String> files;
         try {
             files = Generator.render(stacks);
@@ -82,7 +91,7 @@ public final class GenerateCommand {
             for (Map.Entry<String, String> f : files.entrySet()) {
                 Path path = dir.resolve(f.getKey());
                 byte[] bytes = f.getValue().getBytes(StandardCharsets.UTF_8);
-                if (Files.exists(path) && java.util.Arrays.equals(Files.readAllBytes(path), bytes)) {
+                if (Files.exists(path) && Arrays.equals(Files.readAllBytes(path), bytes)) {
                     out.println("unchanged " + path);
                 } else {
                     Files.write(path, bytes);

@@ -36,11 +36,6 @@ public final class Obj {
         return map;
     }
 
-    /** A list of values: {@code Obj.list("a", Fn.ref("B"))}. */
-    public static List<Object> list(Object... values) {
-        return List.of(values);
-    }
-
     /** CloudFormation tags, sorted by key: {@code [{Key: k, Value: v}, ...]}. */
     public static List<Object> tags(Map<String, Object> tags) {
         List<Map.Entry<String, Object>> entries = new ArrayList<>(tags.entrySet());
@@ -48,17 +43,6 @@ public final class Obj {
         List<Object> out = new ArrayList<>();
         for (Map.Entry<String, Object> e : entries) {
             out.add(of("Key", e.getKey(), "Value", e.getValue()));
-        }
-        return List.copyOf(out);
-    }
-
-    /** Key/value pairs as a sorted list of {@code {<keyName>: k, <valueName>: v}} objects (ECS environment, etc.). */
-    public static List<Object> pairs(String keyName, String valueName, Map<String, Object> pairs) {
-        List<Map.Entry<String, Object>> entries = new ArrayList<>(pairs.entrySet());
-        entries.sort(Comparator.comparing(Map.Entry::getKey));
-        List<Object> out = new ArrayList<>();
-        for (Map.Entry<String, Object> e : entries) {
-            out.add(of(keyName, e.getKey(), valueName, e.getValue()));
         }
         return List.copyOf(out);
     }

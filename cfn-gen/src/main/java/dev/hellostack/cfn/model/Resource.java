@@ -1,6 +1,7 @@
 package dev.hellostack.cfn.model;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,7 +86,7 @@ public final class Resource {
     }
 
     public Map<String, Object> properties() {
-        return java.util.Collections.unmodifiableMap(properties);
+        return Collections.unmodifiableMap(properties);
     }
 
     String conditionName() {

@@ -6,6 +6,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.nodes.NodeId;
 import org.yaml.snakeyaml.nodes.Tag;
 import org.yaml.snakeyaml.resolver.Resolver;
@@ -57,10 +63,57 @@ public final class TemplateWriter {
 
     /** Writes plain data (as returned by {@link Values#plain}) as YAML, with '\n' line ends. */
     public static String writeYaml(Object plain) {
+        String raw;
         try {
-            return YAML.writeValueAsString(plain).replace("\r\n", "\n");
+            raw = YAML.writeValueAsString(plain).replace("\r\n", "\n");
         } catch (JsonProcessingException e) {
             throw new TemplateException("cannot write YAML: " + e.getMessage());
         }
+        String compact = compactNestedSequences(raw);
+        Yaml reader = new Yaml();
+        if (!Objects.equals(reader.load(raw), reader.load(compact))) {
+            throw new IllegalStateException("compacting nested sequences changed the YAML's meaning:\n" + compact);
+        }
+        return compact;
+    }
+
+    private static final Pattern NESTED_SEQUENCE = Pattern.compile("^( *)-   - ");
+
+    /**
+     * Jackson writes a list inside a list as {@code "-   - a"} with the inner items four columns in;
+     * this rewrites it to the usual {@code "- - a"} and moves the inner block two columns left, so
+     * linters (yamllint's hyphens rule) accept it. {@link #writeYaml} checks the meaning is unchanged.
+     */
+    static String compactNestedSequences(String yaml) {
+        List<String> lines = new ArrayList<>(List.of(yaml.split("\n", -1)));
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (int i = 0; i < lines.size(); i++) {
+                Matcher m = NESTED_SEQUENCE.matcher(lines.get(i));
+                if (!m.find()) {
+                    continue;
+                }
+                int indent = m.group(1).length();
+                lines.set(i, m.group(1) + "- - " + lines.get(i).substring(m.end()));
+                for (int j = i + 1; j < lines.size(); j++) {
+                    String line = lines.get(j);
+                    if (line.isEmpty() || leadingSpaces(line) < indent + 4) {
+                        break;
+                    }
+                    lines.set(j, line.substring(2));
+                }
+                changed = true;
+            }
+        }
+        return String.join("\n", lines);
+    }
+
+    private static int leadingSpaces(String line) {
+        int n = 0;
+        while (n < line.length() && line.charAt(n) == ' ') {
+            n++;
+        }
+        return n;
     }
 }

@@ -17,8 +17,8 @@ public final class AlbStack implements Stack {
 
     /** The container port the target group sends traffic to (the server's PORT). */
     public static final int APP_PORT = 8888;
-    /** TLS 1.3 with TLS 1.2 fallback. */
-    static final String TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+    /** TLS 1.3 with TLS 1.2 fallback, restricted to forward-secret AES-GCM cipher suites. */
+    static final String TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06";
 
     static final String DNS_NAME = "LoadBalancerDnsName";
     static final String URL = "LoadBalancerUrl";
@@ -53,10 +53,13 @@ public final class AlbStack implements Stack {
                 .allowedPattern("^$|^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[a-zA-Z0-9-]+$")
                 .description("ACM certificate ARN for HTTPS. Empty: plain HTTP on port 80. Set: port 80 redirects to HTTPS on 443.")
                 .constraintDescription("CertificateArn: empty, or an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>).");
+        // Off by default: a failed first create must be able to delete the load balancer again, or the
+        // stack ends in ROLLBACK_FAILED. Turn it on once the first deploy has succeeded.
         Parameter deletionProtection = t.parameter("DeletionProtection", "String")
-                .defaultValue("true")
+                .defaultValue("false")
                 .allowedValues("true", "false")
-                .description("Protect the load balancer from deletion. Set to false before deleting the stack.")
+                .description("Protect the load balancer from deletion. Turn on (CFN_PARAM_DeletionProtection=true) after "
+                        + "the first successful deploy; set to false again before deleting the stack.")
                 .constraintDescription("DeletionProtection: true or false.");
         Parameter logsBucket = t.parameter("AccessLogsBucket", "String")
                 .defaultValue("")

@@ -13,9 +13,19 @@ import java.util.Map;
  */
 public final class AppEnv {
 
-    /** Lower-case letters, digits and hyphens, starting with a letter: valid in stack, ECR and log group names. */
+    /**
+     * Lower-case letters, digits and hyphens, starting with a letter: valid in stack, ECR and log group
+     * names. With AppName at most 20 and EnvName at most 10 characters, the longest name built on them,
+     * the role {@code ${AppName}-${EnvName}-task-exec}, has 41 of the 64 characters IAM allows.
+     */
     public static final String NAME_PATTERN = "^[a-z][a-z0-9-]*$";
     public static final String NAME_CONSTRAINT = "lower-case letters, digits and hyphens, starting with a letter";
+    /**
+     * EnvName has no hyphen, so the IAM patterns {@code ${AppName}-${EnvName}-*} of one environment
+     * (prod) can never match the names of another (prod-eu would give prod-eu-*).
+     */
+    public static final String ENV_PATTERN = "^[a-z][a-z0-9]*$";
+    public static final String ENV_CONSTRAINT = "lower-case letters and digits, starting with a letter (no hyphen)";
 
     public final Parameter appName;
     public final Parameter envName;
@@ -35,10 +45,10 @@ public final class AppEnv {
                 .constraintDescription("AppName: 1 to 20 " + NAME_CONSTRAINT + ".");
         Parameter env = t.parameter("EnvName", "String")
                 .defaultValue("prod")
-                .allowedPattern(NAME_PATTERN)
+                .allowedPattern(ENV_PATTERN)
                 .length(1, 10)
                 .description("Environment name, such as prod or staging; part of every name and export.")
-                .constraintDescription("EnvName: 1 to 10 " + NAME_CONSTRAINT + ".");
+                .constraintDescription("EnvName: 1 to 10 " + ENV_CONSTRAINT + ".");
         return new AppEnv(app, env);
     }
 

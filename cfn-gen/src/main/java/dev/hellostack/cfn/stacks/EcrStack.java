@@ -32,7 +32,7 @@ public final class EcrStack implements Stack {
                 + "(immutable tags, scan on push, lifecycle policy, retained on stack deletion).");
         AppEnv app = AppEnv.declare(t);
         Parameter keep = t.parameter("KeepTaggedImages", "Number")
-                .defaultValue(30)
+                .defaultValue(100)
                 .range(1, 1000)
                 .description("How many tagged images to keep; older ones expire. Untagged images expire after 7 days.")
                 .constraintDescription("KeepTaggedImages: an integer from 1 to 1000.");

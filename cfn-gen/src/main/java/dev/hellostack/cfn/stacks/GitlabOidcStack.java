@@ -1,10 +1,10 @@
 package dev.hellostack.cfn.stacks;
 
 import dev.hellostack.cfn.model.Fn;
-import dev.hellostack.cfn.model.Obj;
 import dev.hellostack.cfn.model.Parameter;
 import dev.hellostack.cfn.model.Resource;
 import dev.hellostack.cfn.model.Template;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -17,6 +17,8 @@ import java.util.Map;
  *       delete change sets, read stacks; it cannot execute a change set.</li>
  *   <li>DeployRole, for the default branch only: push images to our repository, run change sets on our
  *       stacks, and pass only the CloudFormation execution role.</li>
+ *   <li>ImageTagRole, for tag pipelines (Git tags matching ReleaseTagPattern): add the Git tag to an
+ *       image the default branch already pushed; it cannot upload layers, so it cannot bring a new image.</li>
  *   <li>CloudFormationExecutionRole, assumed by CloudFormation itself: creates what the stacks hold.
  *       Roles it creates must carry the WorkloadPermissionsBoundary, so a template cannot create a
  *       role more powerful than the workload needs.</li>
@@ -59,6 +61,15 @@ public final class GitlabOidcStack implements Stack {
                     "StringLike": { %s }\
             """.formatted(AUD, SUB.formatted("*"));
 
+    /**
+     * Tag pipelines: the audience, and a Git tag matching ReleaseTagPattern. GitLab issues tag
+     * pipelines' tokens with {@code ref_type:tag}, which the branch conditions never match.
+     */
+    static final String RELEASE_TAG_CONDITION = """
+                    "StringEquals": { %s },
+                    "StringLike": { "${GitLabHost}:sub": "project_path:${ProjectPath}:ref_type:tag:ref:${ReleaseTagPattern}" }\
+            """.formatted(AUD);
+
     /** Deploy jobs: the audience, and only the default branch. */
     static final String DEFAULT_BRANCH_CONDITION = """
                     "StringEquals": {
@@ -85,7 +96,7 @@ public final class GitlabOidcStack implements Stack {
     @Override
     public String summary() {
         return "GitLab OIDC provider; change-set role (merge requests), deploy role (default branch), "
-                + "CloudFormation execution role; permissions boundary for workload roles";
+                + "image-tag role (release tags), CloudFormation execution role; permissions boundary for workload roles";
     }
 
     @Override
@@ -112,13 +123,19 @@ public final class GitlabOidcStack implements Stack {
                 .allowedPattern("^[A-Za-z0-9_./-]+$")
                 .description("The protected branch whose pipelines may deploy.")
                 .constraintDescription("DefaultBranch: a branch name (letters, digits, '_', '.', '/', '-').");
+        Parameter releaseTags = t.parameter("ReleaseTagPattern", "String")
+                .defaultValue("v*")
+                .allowedPattern("^[A-Za-z0-9_.*-]+$")
+                .description("Git tags whose pipelines may add their tag to an image (IAM StringLike: * matches anything). "
+                        + "Protect these tags in GitLab.")
+                .constraintDescription("ReleaseTagPattern: letters, digits, '_', '.', '-' and '*', such as v*.");
         Parameter existing = t.parameter("ExistingProviderArn", "String")
                 .defaultValue("")
                 .allowedPattern("^$|^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/.+$")
                 .description("ARN of an existing IAM OIDC provider for this GitLab (an account has one per URL). Empty: create it.")
                 .constraintDescription("ExistingProviderArn: empty, or an IAM OIDC provider ARN.");
         t.parameterGroup("Application", app.appName, app.envName);
-        t.parameterGroup("GitLab", url, audience, project, branch, existing);
+        t.parameterGroup("GitLab", url, audience, project, branch, releaseTags, existing);
 
         Fn.Condition create = t.condition("CreateProvider", Fn.equalsFn(existing.ref(), ""));
 
@@ -131,6 +148,7 @@ public final class GitlabOidcStack implements Stack {
         Fn host = Fn.select(1, Fn.split("//", url.ref()));
 
         String stacks = "cloudformation:${AWS::Region}:${AWS::AccountId}:stack/${AppName}-${EnvName}-*/*";
+        String ecrStack = "cloudformation:${AWS::Region}:${AWS::AccountId}:stack/${AppName}-${EnvName}-ecr/*";
         String changeSets = "cloudformation:${AWS::Region}:${AWS::AccountId}:changeSet/*/*";
         String repository = "ecr:${AWS::Region}:${AWS::AccountId}:repository/${AppName}-${EnvName}";
         String roles = "iam::${AWS::AccountId}:role/${AppName}-${EnvName}-*";
@@ -177,7 +195,8 @@ public final class GitlabOidcStack implements Stack {
                 .prop("Policies", List.of(Iam.inline("PushImagesDeployStacks", Iam.document(
                         Iam.allow("EcrLogin", List.of("ecr:GetAuthorizationToken"), "*"),
                         Iam.allow("PushToOurRepository", List.of("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
-                                        "ecr:CompleteLayerUpload", "ecr:DescribeImages", "ecr:DescribeRepositories",
+                                        "ecr:CompleteLayerUpload", "ecr:DescribeImageScanFindings", "ecr:DescribeImages",
+                                        "ecr:DescribeRepositories",
                                         "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage",
                                         "ecr:UploadLayerPart"),
                                 Iam.arn(repository)),
@@ -186,13 +205,30 @@ public final class GitlabOidcStack implements Stack {
                                         "cloudformation:DeleteChangeSet", "cloudformation:DescribeChangeSet",
                                         "cloudformation:ExecuteChangeSet", "cloudformation:ListChangeSets")),
                                 Iam.arn(stacks), Iam.arn(changeSets)),
+                        // deploy-stacks.sh deletes a stack left in ROLLBACK_COMPLETE by a failed first create
+                        // (it holds no resources) before trying again. Only the default branch has this.
+                        Iam.allow("RetryAFailedFirstCreate", List.of("cloudformation:DeleteStack"), Iam.arn(stacks)),
+                        Iam.allow("CheckOurServiceAfterDeploy", List.of("ecs:DescribeServices"),
+                                Iam.arn("ecs:${AWS::Region}:${AWS::AccountId}:service/${AppName}-${EnvName}/*")),
                         passExecutionRole(execRole)))))
+                .prop("Tags", app.tags());
+
+        Resource imageTagRole = t.resource("ImageTagRole", "AWS::IAM::Role")
+                .prop("Description", "Tag pipelines: add the Git tag to an image the default branch pushed; no layer uploads")
+                .prop("AssumeRolePolicyDocument", trust(providerArn, host, RELEASE_TAG_CONDITION))
+                .prop("MaxSessionDuration", 3600)
+                .prop("Policies", List.of(Iam.inline("TagExistingImages", Iam.document(
+                        Iam.allow("ReadTheRepositoryUri", List.of("cloudformation:DescribeStacks"), Iam.arn(ecrStack)),
+                        Iam.allow("TagImagesInOurRepository", List.of("ecr:BatchGetImage", "ecr:DescribeImages",
+                                "ecr:PutImage"), Iam.arn(repository))))))
                 .prop("Tags", app.tags());
 
         t.output("ChangeSetRoleArn", changeSetRole.getAtt("Arn"))
                 .description("Role for merge-request pipelines (AWS_ROLE_ARN of the change-set job).");
         t.output("DeployRoleArn", deployRole.getAtt("Arn"))
                 .description("Role for default-branch pipelines (AWS_ROLE_ARN of the build and deploy jobs).");
+        t.output("ImageTagRoleArn", imageTagRole.getAtt("Arn"))
+                .description("Role for tag pipelines (IMAGE_TAG_ROLE_ARN of the build-image job on tags).");
         t.output("CloudFormationExecutionRoleArn", execRole.getAtt("Arn"))
                 .description("Role CloudFormation uses to create the resources (--role-arn).");
         t.output("PermissionsBoundaryArn", boundary.ref())
@@ -213,7 +249,7 @@ public final class GitlabOidcStack implements Stack {
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
-        List<String> all = new java.util.ArrayList<>(a);
+        List<String> all = new ArrayList<>(a);
         all.addAll(b);
         all.sort(null);
         return List.copyOf(all);
@@ -233,23 +269,30 @@ public final class GitlabOidcStack implements Stack {
                         "application-autoscaling:DescribeScalingActivities",
                         "application-autoscaling:DescribeScalingPolicies",
                         "ec2:DescribeAccountAttributes", "ec2:DescribeAddresses", "ec2:DescribeAvailabilityZones",
-                        "ec2:DescribeFlowLogs", "ec2:DescribeInternetGateways", "ec2:DescribeNetworkInterfaces",
+                        "ec2:DescribeFlowLogs", "ec2:DescribeInternetGateways", "ec2:DescribeNetworkAcls", "ec2:DescribeNetworkInterfaces",
                         "ec2:DescribePrefixLists", "ec2:DescribeRouteTables", "ec2:DescribeSecurityGroupRules",
                         "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeTags",
                         "ec2:DescribeVpcAttribute", "ec2:DescribeVpcEndpoints", "ec2:DescribeVpcEndpointServices",
                         "ec2:DescribeVpcs",
                         "ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition",
-                        "elasticloadbalancing:DescribeListenerAttributes", "elasticloadbalancing:DescribeListeners",
+                        "elasticloadbalancing:DescribeListenerAttributes", "elasticloadbalancing:DescribeListenerCertificates",
+                        "elasticloadbalancing:DescribeListeners",
                         "elasticloadbalancing:DescribeLoadBalancerAttributes", "elasticloadbalancing:DescribeLoadBalancers",
-                        "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTags",
+                        "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeSSLPolicies",
+                        "elasticloadbalancing:DescribeTags",
                         "elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:DescribeTargetGroups",
                         "elasticloadbalancing:DescribeTargetHealth",
                         "logs:DescribeLogGroups"), "*"),
+                // No ecr:DeleteRepository: the repository is retained, and the pipeline can never delete images.
                 Iam.allow("EcrRepository", List.of("ecr:CreateRepository", "ecr:DeleteLifecyclePolicy",
-                                "ecr:DeleteRepository", "ecr:DescribeRepositories", "ecr:GetLifecyclePolicy",
+                                "ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy",
                                 "ecr:ListTagsForResource", "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability",
                                 "ecr:PutLifecyclePolicy", "ecr:TagResource", "ecr:UntagResource"),
                         Iam.arn(repository)),
+                Iam.allow("KmsKeyForEcrEncryptionViaEcrOnly", List.of("kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey",
+                                "kms:Encrypt", "kms:GenerateDataKey", "kms:RetireGrant"),
+                        List.of(Iam.arn("kms:" + account + ":key/*")),
+                        Map.of("StringEquals", Map.of("kms:ViaService", Fn.sub("ecr.${AWS::Region}.amazonaws.com")))),
                 Iam.allow("Network", List.of("ec2:AssociateRouteTable", "ec2:AttachInternetGateway",
                                 "ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress", "ec2:CreateFlowLogs",
                                 "ec2:CreateInternetGateway", "ec2:CreateRoute", "ec2:CreateRouteTable",
@@ -262,6 +305,9 @@ public final class GitlabOidcStack implements Stack {
                                 "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress",
                                 "ec2:UpdateSecurityGroupRuleDescriptionsEgress", "ec2:UpdateSecurityGroupRuleDescriptionsIngress"),
                         Iam.arn("ec2:" + account + ":*")),
+                Iam.allow("PrivateDnsForInterfaceEndpoints", List.of("route53:AssociateVPCWithHostedZone"),
+                        Iam.arn("route53:::hostedzone/*"),
+                        Iam.arn("ec2:" + account + ":vpc/*")),
                 Iam.allow("LoadBalancer", List.of("elasticloadbalancing:AddTags", "elasticloadbalancing:CreateListener",
                                 "elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup",
                                 "elasticloadbalancing:DeleteListener", "elasticloadbalancing:DeleteLoadBalancer",
@@ -272,14 +318,15 @@ public final class GitlabOidcStack implements Stack {
                                 "elasticloadbalancing:SetSecurityGroups", "elasticloadbalancing:SetSubnets"),
                         Iam.arn("elasticloadbalancing:" + account + ":*")),
                 Iam.allow("EcsClusterAndService", List.of("ecs:CreateCluster", "ecs:CreateService", "ecs:DeleteCluster",
-                                "ecs:DeleteService", "ecs:DescribeClusters", "ecs:DescribeServices", "ecs:TagResource",
+                                "ecs:DeleteService", "ecs:DescribeClusters", "ecs:DescribeServices", "ecs:ListTagsForResource",
+                                "ecs:TagResource",
                                 "ecs:UntagResource", "ecs:UpdateCluster", "ecs:UpdateClusterSettings", "ecs:UpdateService"),
                         Iam.arn("ecs:" + account + ":cluster/${AppName}-${EnvName}"),
                         Iam.arn("ecs:" + account + ":service/${AppName}-${EnvName}/*"),
                         Iam.arn("ecs:" + account + ":task-definition/${AppName}-${EnvName}:*")),
                 Iam.allow("LogGroups", List.of("logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:DeleteRetentionPolicy",
-                                "logs:ListTagsForResource", "logs:PutRetentionPolicy", "logs:TagResource",
-                                "logs:UntagResource"),
+                                "logs:ListTagsForResource", "logs:ListTagsLogGroup", "logs:PutRetentionPolicy",
+                                "logs:TagLogGroup", "logs:TagResource", "logs:UntagLogGroup", "logs:UntagResource"),
                         Iam.arn("logs:" + account + ":log-group:/ecs/${AppName}-${EnvName}*"),
                         Iam.arn("logs:" + account + ":log-group:/vpc/${AppName}-${EnvName}/*")),
                 Iam.allow("Autoscaling", List.of("application-autoscaling:DeleteScalingPolicy",
@@ -291,12 +338,13 @@ public final class GitlabOidcStack implements Stack {
                                 "cloudwatch:PutMetricAlarm"),
                         Iam.arn("cloudwatch:" + account + ":alarm:TargetTracking-*")),
                 Iam.allow("CreateWorkloadRolesOnlyWithTheBoundary", List.of("iam:AttachRolePolicy", "iam:CreateRole",
-                                "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePolicy"),
+                                "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary",
+                                "iam:PutRolePolicy"),
                         List.of(Iam.arn(roles)),
                         Map.of("StringEquals", Map.of("iam:PermissionsBoundary", boundary.ref()))),
-                Iam.allow("ReadAndDeleteWorkloadRoles", List.of("iam:DeleteRole", "iam:GetRole", "iam:GetRolePolicy",
+                Iam.allow("ManageWorkloadRoles", List.of("iam:DeleteRole", "iam:GetRole", "iam:GetRolePolicy",
                                 "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:ListRoleTags", "iam:TagRole",
-                                "iam:UntagRole", "iam:UpdateRoleDescription"),
+                                "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRoleDescription"),
                         Iam.arn(roles)),
                 Iam.allow("PassWorkloadRolesToTheirServices", List.of("iam:PassRole"), List.of(Iam.arn(roles)),
                         Map.of("StringEquals", Map.of("iam:PassedToService",

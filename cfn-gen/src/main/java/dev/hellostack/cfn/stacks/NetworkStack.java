@@ -165,8 +165,13 @@ public final class NetworkStack implements Stack {
                 .prop("LogGroupName", Fn.sub("/vpc/${AppName}-${EnvName}/flow-logs"))
                 .prop("RetentionInDays", flowLogRetention.ref())
                 .prop("Tags", app.tags());
+        // Named under ${AppName}-${EnvName}- like every workload role (see ServiceStack). What AWS's flow-log
+        // guide lists but this role lacks: logs:CreateLogGroup (the group exists, made above) and
+        // logs:DescribeLogGroups, which IAM authorises only on all log groups ("*"); delivery to an existing
+        // group needs neither.
         Resource flowLogRole = t.resource("FlowLogRole", "AWS::IAM::Role")
                 .condition(flowLogsOn)
+                .prop("RoleName", AppEnv.name("-flow-logs"))
                 .prop("Description", "Lets VPC flow logs write to the flow log group")
                 .prop("AssumeRolePolicyDocument", Iam.serviceTrust("vpc-flow-logs.amazonaws.com"))
                 .prop("PermissionsBoundary", AppEnv.importValue(GitlabOidcStack.BOUNDARY_EXPORT))

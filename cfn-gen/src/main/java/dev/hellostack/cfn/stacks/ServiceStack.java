@@ -5,8 +5,10 @@ import dev.hellostack.cfn.model.Obj;
 import dev.hellostack.cfn.model.Parameter;
 import dev.hellostack.cfn.model.Resource;
 import dev.hellostack.cfn.model.Template;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The application: an ECS cluster, the Fargate task definition and service in the private subnets,
@@ -18,6 +20,21 @@ public final class ServiceStack implements Stack {
     static final String[] LOG_RETENTION_DAYS = {"1", "3", "5", "7", "14", "30", "60", "90", "120", "150", "180",
         "365", "400", "545", "731", "1096", "1827", "2192", "2557", "2922", "3288", "3653"};
 
+    /**
+     * Every memory size Fargate accepts for the Cpu values we allow (512, then 1024 to 30720 in 1024
+     * steps). Which sizes go with which Cpu is in the parameter's description; ECS rejects a wrong pair
+     * when it registers the task definition, and the stack update rolls back.
+     */
+    static final String[] FARGATE_MEMORY = fargateMemory();
+
+    private static String[] fargateMemory() {
+        List<String> sizes = new ArrayList<>(List.of("512"));
+        for (int mib = 1024; mib <= 30720; mib += 1024) {
+            sizes.add(String.valueOf(mib));
+        }
+        return sizes.toArray(String[]::new);
+    }
+
     /** The uid the image's Dockerfile creates and runs as. */
     public static final String CONTAINER_USER = "10001";
     /** The server's SHUTDOWN_TIMEOUT_SECONDS; ECS waits StopTimeout before SIGKILL, so that is longer. */
@@ -25,6 +42,10 @@ public final class ServiceStack implements Stack {
     static final int STOP_TIMEOUT_SECONDS = 30;
     /** Longer than the load balancer's 60 s idle timeout, so the load balancer closes idle connections first. */
     static final int IDLE_TIMEOUT_SECONDS = 75;
+
+    private static Map<String, Object> env(String name, Object value) {
+        return Obj.of("Name", name, "Value", value);
+    }
 
     @Override
     public String name() {
@@ -53,23 +74,20 @@ public final class ServiceStack implements Stack {
                 .constraintDescription("Cpu: 256, 512, 1024, 2048 or 4096.");
         Parameter memory = t.parameter("Memory", "String")
                 .defaultValue("512")
-                .allowedValues("512", "1024", "2048", "3072", "4096", "5120", "6144", "7168", "8192", "16384", "30720")
-                .description("Task memory in MiB; must be a valid Fargate combination with Cpu.")
-                .constraintDescription("Memory: a Fargate memory size in MiB, such as 512, 1024 or 2048.");
+                .allowedValues(FARGATE_MEMORY)
+                .description("Task memory in MiB. Fargate accepts, per Cpu: 256: 512-2048; 512: 1024-4096; "
+                        + "1024: 2048-8192; 2048: 4096-16384; 4096: 8192-30720 (in 1024 steps).")
+                .constraintDescription("Memory: a Fargate memory size in MiB from 512 to 30720 (512, or a multiple of 1024).");
         Parameter arch = t.parameter("CpuArchitecture", "String")
                 .defaultValue("X86_64")
                 .allowedValues("X86_64", "ARM64")
                 .description("CPU architecture of the tasks; the image must be built for it.")
                 .constraintDescription("CpuArchitecture: X86_64 or ARM64.");
-        Parameter desired = t.parameter("DesiredCount", "Number")
-                .defaultValue(2)
-                .range(1, 100)
-                .description("Tasks to run when the service is created (autoscaling adjusts it between MinCapacity and MaxCapacity).")
-                .constraintDescription("DesiredCount: an integer from 1 to 100.");
         Parameter min = t.parameter("MinCapacity", "Number")
                 .defaultValue(2)
                 .range(1, 100)
-                .description("Fewest tasks autoscaling keeps (2 or more keeps one per Availability Zone).")
+                .description("Fewest tasks autoscaling keeps (2 or more keeps one per Availability Zone). A new service "
+                        + "starts with 1 task and autoscaling raises it to this.")
                 .constraintDescription("MinCapacity: an integer from 1 to 100.");
         Parameter max = t.parameter("MaxCapacity", "Number")
                 .defaultValue(6)
@@ -93,9 +111,9 @@ public final class ServiceStack implements Stack {
                 .constraintDescription("LogRetentionDays: one of the retention periods CloudWatch Logs allows.");
         Parameter logLevel = t.parameter("LogLevel", "String")
                 .defaultValue("INFO")
-                .allowedValues("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
+                .allowedValues("ERROR", "WARN", "INFO", "DEBUG")
                 .description("The server's LOG_LEVEL.")
-                .constraintDescription("LogLevel: TRACE, DEBUG, INFO, WARN or ERROR.");
+                .constraintDescription("LogLevel: ERROR, WARN, INFO or DEBUG.");
         Parameter accessLog = t.parameter("AccessLog", "String")
                 .defaultValue("true")
                 .allowedValues("true", "false")
@@ -110,7 +128,7 @@ public final class ServiceStack implements Stack {
                 .constraintDescription("S3PrefixListId: empty, or a prefix list id such as pl-6ea54007.");
         t.parameterGroup("Application", app.appName, app.envName, imageTag);
         t.parameterGroup("Task", cpu, memory, arch, logLevel, accessLog, retention);
-        t.parameterGroup("Scaling", desired, min, max, requests, cpuTarget);
+        t.parameterGroup("Scaling", min, max, requests, cpuTarget);
         t.parameterGroup("Network", s3PrefixList);
 
         Fn.Condition usePrefixList = t.condition("UseS3PrefixList", Fn.not(Fn.equalsFn(s3PrefixList.ref(), "")));
@@ -124,7 +142,10 @@ public final class ServiceStack implements Stack {
                 .prop("RetentionInDays", retention.ref())
                 .prop("Tags", app.tags());
 
+        // Roles carry explicit names under ${AppName}-${EnvName}-, the only names the CloudFormation
+        // execution role may create roles with (generated names can be truncated and lose the prefix).
         Resource executionRole = t.resource("TaskExecutionRole", "AWS::IAM::Role")
+                .prop("RoleName", AppEnv.name("-task-exec"))
                 .prop("Description", "ECS pulls the image from our repository and writes to our log group")
                 .prop("AssumeRolePolicyDocument", Iam.serviceTrust("ecs-tasks.amazonaws.com"))
                 .prop("PermissionsBoundary", AppEnv.importValue(GitlabOidcStack.BOUNDARY_EXPORT))
@@ -137,6 +158,7 @@ public final class ServiceStack implements Stack {
                                 logGroup.getAtt("Arn"))))))
                 .prop("Tags", app.tags());
         Resource taskRole = t.resource("TaskRole", "AWS::IAM::Role")
+                .prop("RoleName", AppEnv.name("-task"))
                 .prop("Description", "The application's own AWS identity: no permissions (it calls no AWS API)")
                 .prop("AssumeRolePolicyDocument", Iam.serviceTrust("ecs-tasks.amazonaws.com"))
                 .prop("PermissionsBoundary", AppEnv.importValue(GitlabOidcStack.BOUNDARY_EXPORT))
@@ -158,13 +180,16 @@ public final class ServiceStack implements Stack {
                                 Fn.Pseudo.NO_VALUE)))
                 .prop("Tags", app.tags("-tasks"));
 
-        Map<String, Object> environment = Map.of(
-                "PORT", String.valueOf(AlbStack.APP_PORT),
-                "HOST", "0.0.0.0",
-                "IDLE_TIMEOUT_SECONDS", String.valueOf(IDLE_TIMEOUT_SECONDS),
-                "SHUTDOWN_TIMEOUT_SECONDS", String.valueOf(SHUTDOWN_TIMEOUT_SECONDS),
-                "LOG_LEVEL", logLevel.ref(),
-                "ACCESS_LOG", accessLog.ref());
+        // The server's settings (see the server's ServerConfig), sorted by name. EVENT_LOOPS is not set:
+        // the server then runs one event loop per processor the JVM sees, which follows the task's Cpu.
+        // (An Fn::If entry here would also trip Control Tower's CT.ECS.PR.12, which reads every Name.)
+        Map<String, Object> environment = new TreeMap<>(Map.of(
+                "PORT", env("PORT", String.valueOf(AlbStack.APP_PORT)),
+                "HOST", env("HOST", "0.0.0.0"),
+                "IDLE_TIMEOUT_SECONDS", env("IDLE_TIMEOUT_SECONDS", String.valueOf(IDLE_TIMEOUT_SECONDS)),
+                "SHUTDOWN_TIMEOUT_SECONDS", env("SHUTDOWN_TIMEOUT_SECONDS", String.valueOf(SHUTDOWN_TIMEOUT_SECONDS)),
+                "LOG_LEVEL", env("LOG_LEVEL", logLevel.ref()),
+                "ACCESS_LOG", env("ACCESS_LOG", accessLog.ref())));
         Resource taskDef = t.resource("TaskDefinition", "AWS::ECS::TaskDefinition")
                 .prop("Family", AppEnv.name(""))
                 .prop("RequiresCompatibilities", List.of("FARGATE"))
@@ -181,11 +206,10 @@ public final class ServiceStack implements Stack {
                                 Map.of("RepositoryUri", AppEnv.importValue(EcrStack.REPOSITORY_URI))),
                         "Essential", true,
                         "User", CONTAINER_USER,
-                        "Privileged", false,
                         "ReadonlyRootFilesystem", true,
                         "Memory", memory.ref(),
                         "PortMappings", List.of(Obj.of("ContainerPort", AlbStack.APP_PORT, "Protocol", "tcp")),
-                        "Environment", Obj.pairs("Name", "Value", environment),
+                        "Environment", new ArrayList<>(environment.values()),
                         "MountPoints", List.of(Obj.of("SourceVolume", "tmp", "ContainerPath", "/tmp", "ReadOnly", false)),
                         "StopTimeout", STOP_TIMEOUT_SECONDS,
                         "LogConfiguration", Obj.of(
@@ -202,7 +226,8 @@ public final class ServiceStack implements Stack {
                 .prop("LaunchType", "FARGATE")
                 .prop("PlatformVersion", "LATEST")
                 .prop("TaskDefinition", taskDef.ref())
-                .prop("DesiredCount", desired.ref())
+                // No DesiredCount: autoscaling owns the task count. With one here, every deploy would reset
+                // the count autoscaling chose. ECS starts a new service with 1 task; MinCapacity raises it.
                 .prop("HealthCheckGracePeriodSeconds", 60)
                 .prop("DeploymentConfiguration", Obj.of(
                         "MinimumHealthyPercent", 100,
@@ -252,6 +277,9 @@ public final class ServiceStack implements Stack {
 
         t.output("ClusterName", cluster.ref()).description("The ECS cluster.");
         t.output("ServiceName", service.getAtt("Name")).description("The ECS service.");
+        t.output("TaskDefinitionArn", taskDef.ref())
+                .description("The task definition this stack deployed; the service should be running it (a rolled-back "
+                        + "deployment runs an older one).");
         t.output("ServiceUrl", AppEnv.importValue(AlbStack.URL)).description("Where the service answers.");
         return t;
     }

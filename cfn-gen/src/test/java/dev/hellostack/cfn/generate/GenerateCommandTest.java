@@ -71,9 +71,23 @@ class GenerateCommandTest {
     }
 
     @Test
+    void helpListsTheSubcommands() {
+        assertEquals(0, run("--help"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("subcommands (the first argument; generate is the default): generate"));
+    }
+
+    @Test
     void unknownSubcommandExits2() {
         assertEquals(2, run("deploy"));
         assertTrue(err().startsWith("error: unknown subcommand 'deploy' (known: generate"), err());
+    }
+
+    @Test
+    void defaultDirectoryMustExist() {
+        // Surefire runs in cfn-gen/, which has no templates/ directory: refuse rather than create a stray one.
+        assertEquals(2, run("--check"));
+        assertTrue(err().startsWith("error: no templates/ directory in "), err());
+        assertTrue(Files.notExists(Path.of("templates")));
     }
 
     @Test

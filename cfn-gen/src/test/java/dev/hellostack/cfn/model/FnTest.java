@@ -43,7 +43,7 @@ class FnTest {
 
     @Test
     void joinTakesADelimiterAndValues() {
-        assertEquals("Fn::Join:\n  - \",\"\n  -   - a\n      - Ref: B\n", yaml(Fn.join(",", "a", Fn.ref("B"))));
+        assertEquals("Fn::Join:\n  - \",\"\n  - - a\n    - Ref: B\n", yaml(Fn.join(",", "a", Fn.ref("B"))));
     }
 
     @Test

@@ -32,6 +32,20 @@ class TemplateWriterTest {
     }
 
     @Test
+    void nestedListsUseCompactIndicators() {
+        Object value = Obj.of("If", List.of("C", List.of("a", List.of("b", Obj.of("Ref", "x")), "c"), List.of("d")));
+        assertEquals("""
+                If:
+                  - C
+                  - - a
+                    - - b
+                      - Ref: x
+                    - c
+                  - - d
+                """, yaml(value));
+    }
+
+    @Test
     void noDocumentStartMarkerAndNoLineFolding() {
         String longText = "x ".repeat(100).trim();
         String text = yaml(Map.of("Key", longText));

@@ -138,6 +138,90 @@ class StacksTest {
     }
 
     @Test
+    void tagPipelinesGetOnlyTheImageTagRoleAndOnlyTheDeployRoleDeletesStacks() throws Exception {
+        JsonNode t = yaml(new GitlabOidcStack());
+        String tagTrust = props(t, "ImageTagRole").path("AssumeRolePolicyDocument").path("Fn::Sub").get(0).asText();
+        JsonNode condition = STRICT_JSON.readTree(tagTrust).path("Statement").get(0).path("Condition");
+        assertEquals("project_path:${ProjectPath}:ref_type:tag:ref:${ReleaseTagPattern}",
+                condition.path("StringLike").path("${GitLabHost}:sub").asText());
+        assertEquals("${Audience}", condition.path("StringEquals").path("${GitLabHost}:aud").asText());
+        String tagPolicy = props(t, "ImageTagRole").path("Policies").toString();
+        for (String forbidden : List.of("ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
+                "cloudformation:CreateChangeSet", "iam:PassRole")) {
+            assertFalse(tagPolicy.contains(forbidden), "the image-tag role must not have " + forbidden);
+        }
+        assertTrue(tagPolicy.contains("ecr:PutImage"));
+        assertTrue(props(t, "DeployRole").path("Policies").toString().contains("cloudformation:DeleteStack"));
+        assertFalse(props(t, "ChangeSetRole").path("Policies").toString().contains("cloudformation:DeleteStack"));
+        assertEquals("ImageTagRole", t.path("Outputs").path("ImageTagRoleArn").path("Value").path("Fn::GetAtt").get(0).asText());
+    }
+
+    @Test
+    void workloadRolesAreNamedWithinTheExecutionRolesPatternAndIamsLimit() throws Exception {
+        int longestApp = 20;
+        int longestEnv = 10;
+        int roles = 0;
+        for (Stack stack : Stacks.all()) {
+            if (stack.name().equals("gitlab-oidc")) {
+                continue;
+            }
+            var it = yaml(stack).path("Resources").fields();
+            while (it.hasNext()) {
+                var r = it.next();
+                if (r.getValue().path("Type").asText().equals("AWS::IAM::Role")) {
+                    roles++;
+                    String name = r.getValue().path("Properties").path("RoleName").path("Fn::Sub").asText();
+                    assertTrue(name.startsWith("${AppName}-${EnvName}-"), stack.name() + "/" + r.getKey() + ": " + name);
+                    int length = name.length() - "${AppName}".length() - "${EnvName}".length() + longestApp + longestEnv;
+                    assertTrue(length <= 64, stack.name() + "/" + r.getKey() + " may be " + length + " characters");
+                    assertTrue(stack.template().capabilities().contains("CAPABILITY_NAMED_IAM"), stack.name());
+                }
+            }
+        }
+        assertEquals(3, roles, "task execution, task and flow-log roles");
+    }
+
+    @Test
+    void autoscalingOwnsTheTaskCount() throws Exception {
+        JsonNode t = yaml(new ServiceStack());
+        assertTrue(props(t, "Service").path("DesiredCount").isMissingNode(), "a DesiredCount resets autoscaling on every deploy");
+        assertTrue(t.path("Parameters").path("DesiredCount").isMissingNode());
+        assertEquals("MinCapacity", props(t, "ScalableTarget").path("MinCapacity").path("Ref").asText());
+    }
+
+    @Test
+    void loadBalancerDeletionProtectionIsOffUntilTheFirstDeployWorked() throws Exception {
+        JsonNode t = yaml(new AlbStack());
+        assertEquals("false", t.path("Parameters").path("DeletionProtection").path("Default").asText());
+    }
+
+    @Test
+    void executionRoleCannotDeleteImagesNorShedTheBoundary() throws Exception {
+        JsonNode t = yaml(new GitlabOidcStack());
+        String policy = props(t, "CloudFormationExecutionRole").path("Policies").toString();
+        assertFalse(policy.contains("ecr:DeleteRepository"));
+        assertFalse(policy.contains("iam:DeleteRolePermissionsBoundary"));
+        for (JsonNode statement : props(t, "CloudFormationExecutionRole").path("Policies").get(0)
+                .path("PolicyDocument").path("Statement")) {
+            if (statement.path("Action").toString().contains("iam:CreateRole")) {
+                assertEquals("WorkloadPermissionsBoundary", statement.path("Condition").path("StringEquals")
+                        .path("iam:PermissionsBoundary").path("Ref").asText());
+            }
+        }
+        for (Stack stack : Stacks.all()) {
+            yaml(stack).path("Resources").fields().forEachRemaining(r -> {
+                boolean workloadRole = r.getValue().path("Type").asText().equals("AWS::IAM::Role")
+                        && !stack.name().equals("gitlab-oidc");
+                if (workloadRole) {
+                    assertEquals("${AppName}-${EnvName}-PermissionsBoundaryArn", r.getValue().path("Properties")
+                            .path("PermissionsBoundary").path("Fn::ImportValue").path("Fn::Sub").asText(),
+                            stack.name() + "/" + r.getKey() + " lacks the permissions boundary");
+                }
+            });
+        }
+    }
+
+    @Test
     void allResourceWildcardsAreTheOnesAwsRequires() throws Exception {
         for (Stack stack : Stacks.all()) {
             JsonNode t = yaml(stack);
@@ -161,6 +245,14 @@ class StacksTest {
                     }
                 }
             });
+        }
+    }
+
+    @Test
+    void everyTemplateFitsInACreateChangeSetCallWithoutS3() {
+        for (Stack stack : Stacks.all()) {
+            int bytes = TemplateWriter.toYaml(stack.template()).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            assertTrue(bytes <= 51_200, stack.name() + " is " + bytes + " bytes; TemplateBody allows 51,200");
         }
     }
 

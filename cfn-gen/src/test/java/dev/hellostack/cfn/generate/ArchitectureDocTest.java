@@ -1,0 +1,174 @@
+package dev.hellostack.cfn.generate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hellostack.cfn.model.Fn;
+import dev.hellostack.cfn.model.Template;
+import dev.hellostack.cfn.stacks.AppEnv;
+import dev.hellostack.cfn.stacks.NetworkStack;
+import dev.hellostack.cfn.stacks.Stack;
+import dev.hellostack.cfn.stacks.Stacks;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Mermaid pictures in ARCHITECTURE.md. The build renders nothing; instead every diagram line must fit
+ * the small subset of Mermaid's flowchart syntax the generator writes, with every label quoted and free
+ * of the characters that break Mermaid or GitHub/GitLab rendering.
+ */
+class ArchitectureDocTest {
+
+    private static final String ID = "[A-Za-z][A-Za-z0-9_]*";
+    /** Quoted text: no raw quote, '#', '<' or '>' except the line break and Mermaid's entity codes. */
+    private static final String LABEL = "\"(?:[^\"#<>\\r\\n]|<br/>|#(?:quot|lt|gt|35);)+\"";
+    private static final Pattern NODE = Pattern.compile(
+            "(" + ID + ")(?:\\[" + LABEL + "]|\\(\\(" + LABEL + "\\)\\)|\\[\\(" + LABEL + "\\)])");
+    private static final Pattern SUBGRAPH = Pattern.compile("subgraph (" + ID + ")\\[" + LABEL + "]");
+    private static final Pattern EDGE = Pattern.compile("(" + ID + ") -->(?:\\|" + LABEL + "\\|)? (" + ID + ")");
+    /**
+     * Words of Mermaid's flowchart grammar, kept out of ids. {@code end} as an id is a parse error in Mermaid
+     * 10, 11 and 12; the others are kept out to be safe.
+     */
+    private static final Set<String> KEYWORDS = Set.of("end", "subgraph", "graph", "flowchart", "direction",
+            "style", "linkStyle", "classDef", "class", "click", "call", "href", "default", "interpolate");
+
+    private static Stack stack(String name, Consumer<Template> body) {
+        return new Stack() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String summary() {
+                return "test stack " + name;
+            }
+
+            @Override
+            public Template template() {
+                Template t = new Template(name, name);
+                AppEnv.declare(t);
+                body.accept(t);
+                return t;
+            }
+        };
+    }
+
+    private static List<String> diagrams(String markdown) {
+        List<String> blocks = new ArrayList<>();
+        Matcher m = Pattern.compile("```mermaid\n(.*?)```\n", Pattern.DOTALL).matcher(markdown);
+        while (m.find()) {
+            blocks.add(m.group(1));
+        }
+        return blocks;
+    }
+
+    /** Checks every line of one diagram against the subset; returns its edges as "from -> to". */
+    private static List<String> checkSyntax(String diagram) {
+        List<String> lines = diagram.lines().map(String::strip).toList();
+        assertEquals("flowchart LR", lines.get(0), diagram);
+        Set<String> declared = new HashSet<>();
+        List<String> edges = new ArrayList<>();
+        int open = 0;
+        for (String line : lines.subList(1, lines.size())) {
+            Matcher node = NODE.matcher(line);
+            Matcher subgraph = SUBGRAPH.matcher(line);
+            Matcher edge = EDGE.matcher(line);
+            if (line.equals("end")) {
+                open--;
+                assertTrue(open >= 0, "'end' without a subgraph in:\n" + diagram);
+            } else if (subgraph.matches()) {
+                open++;
+                assertNotKeyword(subgraph.group(1), diagram);
+            } else if (node.matches()) {
+                assertNotKeyword(node.group(1), diagram);
+                assertTrue(declared.add(node.group(1)), "node " + node.group(1) + " declared twice in:\n" + diagram);
+            } else if (edge.matches()) {
+                for (String end : List.of(edge.group(1), edge.group(2))) {
+                    assertTrue(declared.contains(end), "edge to undeclared node " + end + " in:\n" + diagram);
+                }
+                edges.add(edge.group(1) + " -> " + edge.group(2));
+            } else {
+                throw new AssertionError("line outside the Mermaid subset (unquoted label or a character Mermaid "
+                        + "would misread?): '" + line + "' in:\n" + diagram);
+            }
+        }
+        assertEquals(0, open, "unclosed subgraph in:\n" + diagram);
+        return edges;
+    }
+
+    private static void assertNotKeyword(String id, String diagram) {
+        assertTrue(!KEYWORDS.contains(id), "Mermaid keyword '" + id + "' used as an id in:\n" + diagram);
+    }
+
+    @Test
+    void labelQuotesTextAndEscapesWhatMermaidWouldMisread() {
+        assertEquals("\"a #quot;b#quot; #lt;c#gt; #35;1 (d) {e} [f] g/h: i; j|k<br/>second line\"",
+                ArchitectureDoc.label("a \"b\" <c> #1 (d) {e} [f] g/h: i; j|k", "second\nline"));
+    }
+
+    @Test
+    void labelNeedsALine() {
+        assertThrows(IllegalArgumentException.class, ArchitectureDoc::label);
+    }
+
+    @Test
+    void theGeneratedPicturesUseOnlyQuotedLabelsAndSafeIds() {
+        List<String> blocks = diagrams(Generator.render(Stacks.all()).get("ARCHITECTURE.md"));
+        assertEquals(2, blocks.size());
+        for (String block : blocks) {
+            checkSyntax(block);
+        }
+    }
+
+    @Test
+    void theTrafficPathRunsFromTheInternetThroughTheEndpointsToAws() {
+        String traffic = diagrams(Generator.render(Stacks.all()).get("ARCHITECTURE.md")).get(0);
+        assertEquals(List.of("internet -> alb", "alb -> tasks", "tasks -> endpoints", "endpoints -> ecr",
+                "endpoints -> logs", "tasks -> s3gw", "s3gw -> s3"), checkSyntax(traffic));
+        assertTrue(traffic.contains("endpoints[\"Interface endpoints<br/>"
+                + String.join(", ", NetworkStack.INTERFACE_ENDPOINTS) + "\"]"), traffic);
+    }
+
+    @Test
+    void everyImportIsAnArrowFromItsExporter() {
+        List<Stack> stacks = Stacks.all();
+        String graph = diagrams(Generator.render(stacks).get("ARCHITECTURE.md")).get(1);
+        List<String> edges = checkSyntax(graph);
+        int imports = 0;
+        for (Stack consumer : stacks) {
+            for (String imported : consumer.template().importNames()) {
+                imports++;
+                String name = imported.substring("${AppName}-${EnvName}-".length());
+                Stack producer = stacks.stream().filter(p -> p.template().exportNames().contains(imported))
+                        .findFirst().orElseThrow();
+                assertTrue(edges.contains(ArchitectureDoc.id(producer) + " -> " + ArchitectureDoc.id(consumer)), graph);
+                assertTrue(Pattern.compile(ArchitectureDoc.id(producer) + " -->\\|\"(?:[^\"]*<br/>)?" + name
+                        + "(?:<br/>[^\"]*)?\"\\| " + ArchitectureDoc.id(consumer)).matcher(graph).find(),
+                        "no arrow " + producer.name() + " -> " + consumer.name() + " carrying " + name + " in:\n" + graph);
+            }
+        }
+        assertTrue(imports > 0);
+    }
+
+    @Test
+    void stacksNamedLikeMermaidKeywordsStillMakeAValidPicture() {
+        Stack end = stack("end", t -> {
+            var topic = t.resource("Topic", "AWS::SNS::Topic");
+            t.output("TopicArn", topic.ref()).export(AppEnv.exportName("TopicArn"));
+        });
+        Stack defaults = stack("default", t ->
+                t.resource("Queue", "AWS::SQS::Queue").prop("QueueName", Fn.sub("${AppName}-${EnvName}"))
+                        .prop("Tags", List.of(AppEnv.importValue("TopicArn"))));
+        String graph = diagrams(ArchitectureDoc.render(List.of(end, defaults))).get(1);
+        assertEquals(List.of("stack_end -> stack_default"), checkSyntax(graph));
+    }
+}
