@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Lints the repository's YAML (yamllint with .yamllint: .gitlab-ci.yml, templates/*.yaml) and
-# shell scripts (shellcheck: scripts/**/*.sh, the scripts/ci test fakes, .ci/run).
+# shell scripts (shellcheck: scripts/**/*.sh, the scripts/ci test fakes, bench/*.sh, .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +15,7 @@ fi
 
 shopt -s nullglob globstar
 yaml_files=(.gitlab-ci.yml templates/*.yaml)
-shell_files=(scripts/**/*.sh scripts/ci/tests/fakes/* .ci/run)
+shell_files=(scripts/**/*.sh scripts/ci/tests/fakes/* bench/*.sh .ci/run)
 
 echo "==> yamllint ${yaml_files[*]}"
 yamllint --strict "${yaml_files[@]}"

@@ -2,14 +2,17 @@ package dev.hellostack.server;
 
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Answers every HTTP request. Routing is a plain switch on the path; all response bodies and header
@@ -81,11 +84,20 @@ final class HelloHandler implements Handler<HttpServerRequest> {
   @Override
   public void handle(HttpServerRequest req) {
     long start = accessLog ? System.nanoTime() : 0L;
+    if (!wellFormed(req)) {
+      handleInvalid(req, accessLog); // 400 and close
+      return;
+    }
     // Most requests have no body: answer at once. Otherwise answer after the body (or reject it).
     String contentLength = req.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (contentLength == null && !req.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
       route(req, start);
       return;
+    }
+    if (req.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+      // Netty drops a Content-Length sent along with Transfer-Encoding before we see it, so every
+      // chunked request is treated as possibly ambiguous: answer it, then close (RFC 9112 6.1).
+      req.response().putHeader(CONNECTION, CLOSE).endHandler(v -> req.connection().close());
     }
     long declared = contentLength == null ? 0L : parseLength(contentLength);
     if (declared > MAX_BODY_BYTES) {
@@ -95,6 +107,41 @@ final class HelloHandler implements Handler<HttpServerRequest> {
     BodyLimit limit = new BodyLimit(req, start);
     req.handler(limit);
     req.endHandler(limit::end);
+  }
+
+  /**
+   * The request rules Netty's decoder leaves to the application (RFC 9112): an HTTP/1.1 request has
+   * exactly one Host header with a valid value (section 3.2); Transfer-Encoding together with
+   * Content-Length, or in HTTP/1.0, is ambiguous framing that a proxy in front may read differently,
+   * the root of request smuggling (section 6.1); a header name is never empty.
+   */
+  static boolean wellFormed(HttpServerRequest req) {
+    MultiMap headers = req.headers();
+    if (req.version() == HttpVersion.HTTP_1_1) {
+      // HTTP/1.0 may omit Host; HTTP/2 (h2c) carries it as the :authority pseudo-header instead.
+      List<String> hosts = headers.getAll(HttpHeaders.HOST);
+      if (hosts.size() != 1 || !validHost(hosts.get(0))) {
+        return false;
+      }
+    }
+    if (headers.contains(HttpHeaders.TRANSFER_ENCODING)
+        && (headers.contains(HttpHeaders.CONTENT_LENGTH) || req.version() == HttpVersion.HTTP_1_0)) {
+      return false;
+    }
+    return !headers.contains("");
+  }
+
+  /** Host = uri-host [ ":" port ]: only the characters of a reg-name, an IP literal and a port. */
+  static boolean validHost(String host) {
+    for (int i = 0; i < host.length(); i++) {
+      char c = host.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || "-._~!$&'()*+,;=:[]%".indexOf(c) >= 0;
+      if (!ok) {
+        return false;
+      }
+    }
+    return host.indexOf('[') < 0 || (host.charAt(0) == '[' && host.indexOf(']') > 0);
   }
 
   private static long parseLength(String value) {
