@@ -118,7 +118,7 @@ final class HelloHandler implements Handler<HttpServerRequest> {
   static boolean wellFormed(HttpServerRequest req) {
     MultiMap headers = req.headers();
     if (req.version() == HttpVersion.HTTP_1_1) {
-      // HTTP/1.0 may omit Host; HTTP/2 (h2c) carries it as the :authority pseudo-header instead.
+      // HTTP/1.0 may omit Host.
       List<String> hosts = headers.getAll(HttpHeaders.HOST);
       if (hosts.size() != 1 || !validHost(hosts.get(0))) {
         return false;

@@ -35,6 +35,13 @@ final class HelloVerticle extends VerticleBase {
         .setMaxHeaderSize(MAX_HEADER_SIZE)
         .setTcpNoDelay(true)
         .setCompressionSupported(false)
+        // HTTP/1.x only. With cleartext HTTP/2 (h2c) enabled, Vert.x holds each new connection in a
+        // protocol-detection stage until its first bytes arrive, and a graceful shutdown cannot see
+        // such a connection: one that was accepted but never sent a byte held the drain open until
+        // the drain time ran out. As an HTTP/1.x connection from the start, it is closed at once
+        // when shutdown begins, like an idle keep-alive connection. The load balancer speaks
+        // HTTP/1.1 to the targets (target group ProtocolVersion HTTP1), so nothing uses h2c.
+        .setHttp2ClearTextEnabled(false)
         .setHandle100ContinueAutomatically(false);
   }
 

@@ -135,6 +135,55 @@ class GracefulShutdownTest {
   }
 
   @Test
+  void silentConnectionIsClosedAtOnceWhenShutdownBegins() throws Exception {
+    server = TestServers.start(TestServers.config(75, 20));
+    try (RawHttp silent = new RawHttp(server.port())) {
+      // Accepted, but no byte sent: no request has begun, so there is nothing to wait for.
+      Thread.sleep(200);
+      long start = System.nanoTime();
+      Future<Void> shutdown = server.shutdown();
+      assertTrue(silent.closedWithin(3000), "connection without a request not closed by shutdown");
+      shutdown.await(5, TimeUnit.SECONDS);
+      long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+      // The drain time is 19 s here; without the fix shutdown waited all of it.
+      assertTrue(elapsedMillis < 3000, "shutdown waited for a silent connection: " + elapsedMillis + " ms");
+    }
+  }
+
+  @Test
+  void connectionWithAnIncompleteHeaderBlockIsClosedAtOnceWhenShutdownBegins() throws Exception {
+    server = TestServers.start(TestServers.config(75, 20));
+    try (RawHttp partial = new RawHttp(server.port())) {
+      partial.send("GET /hello HTTP/1.1\r\nHost: x\r\n"); // no blank line: the request has not begun
+      Thread.sleep(200);
+      long start = System.nanoTime();
+      Future<Void> shutdown = server.shutdown();
+      assertTrue(partial.closedWithin(3000), "connection with half a header block not closed by shutdown");
+      shutdown.await(5, TimeUnit.SECONDS);
+      long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(elapsedMillis < 3000, "shutdown waited for an incomplete request: " + elapsedMillis + " ms");
+    }
+  }
+
+  @Test
+  void silentConnectionDoesNotDelayAnInFlightRequest() throws Exception {
+    server = TestServers.start(TestServers.config(75, 20));
+    int port = server.port();
+    try (RawHttp silent = new RawHttp(port); RawHttp inFlight = startInFlight(port, "/hello")) {
+      Thread.sleep(200);
+      Future<Void> shutdown = server.shutdown();
+      assertTrue(silent.closedWithin(3000), "connection without a request not closed by shutdown");
+      assertFalse(shutdown.isComplete(), "shutdown must wait for the in-flight request");
+      inFlight.send("cde");
+      RawHttp.Response response = inFlight.read();
+      assertEquals(200, response.status());
+      assertEquals("Hello world", response.body());
+      assertEquals("close", response.header("Connection"));
+      shutdown.await(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void stuckRequestIsCutOffWhenTheShutdownTimeoutRunsOut() throws Exception {
     server = TestServers.start(TestServers.config(75, 2));
     try (RawHttp stuck = startInFlight(server.port(), "/hello")) {

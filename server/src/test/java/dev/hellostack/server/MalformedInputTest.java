@@ -346,6 +346,27 @@ class MalformedInputTest {
   }
 
   @Test
+  void http2PriorKnowledgePrefaceGets501AndTheConnectionIsClosed() throws Exception {
+    // The server speaks HTTP/1.x only (no h2c): the HTTP/2 preface is an unsupported version.
+    try (RawHttp http = new RawHttp(port)) {
+      http.send("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+      assertEquals(501, http.read().status());
+      assertTrue(http.closedWithin(5000));
+    }
+  }
+
+  @Test
+  void h2cUpgradeRequestIsAnsweredOverHttp11() throws Exception {
+    try (RawHttp http = new RawHttp(port)) {
+      http.send("GET /hello HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+          + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n");
+      RawHttp.Response response = http.read();
+      assertEquals("HTTP/1.1 200 OK", response.statusLine(), "no 101 Switching Protocols");
+      assertEquals("Hello world", response.body());
+    }
+  }
+
+  @Test
   void asteriskFormRequestTargetGets404() throws Exception {
     try (RawHttp http = new RawHttp(port)) {
       http.send("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n");
