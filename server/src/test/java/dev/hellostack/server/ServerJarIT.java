@@ -201,6 +201,23 @@ class ServerJarIT {
   }
 
   @Test
+  void sigtermIsNotHeldUpByAConnectionThatNeverSentAByte() throws Exception {
+    startJar(Map.of("PORT", "0", "HOST", "127.0.0.1", "EVENT_LOOPS", "2", "SHUTDOWN_TIMEOUT_SECONDS", "10"));
+    int port = awaitLog("server started").getInteger("port");
+    try (RawHttp silent = new RawHttp(port)) {
+      Thread.sleep(300);
+      long start = System.nanoTime();
+      process.destroy(); // SIGTERM
+      assertTrue(silent.closedWithin(3000), "silent connection not closed when shutdown began");
+      assertTrue(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "process did not exit");
+      long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+      // The drain time is 9 s; a connection without a request must not be waited for.
+      assertTrue(elapsedMillis < 4000, "exit took " + elapsedMillis + " ms; log: " + logLines());
+    }
+    assertEquals(0, process.exitValue(), "exit code; log: " + logLines());
+  }
+
+  @Test
   void sigintAlsoShutsDownGracefullyWithExitCodeZero() throws Exception {
     startJar(Map.of("PORT", "0", "HOST", "127.0.0.1", "EVENT_LOOPS", "1"));
     awaitLog("server started");
