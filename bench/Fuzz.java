@@ -241,7 +241,8 @@ public class Fuzz {
             },
             f -> bad("tls-client-hello", "\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u0001\u00fc\u0003\u0003"
                     + randomToken(32) + "\r\n\r\n"),
-            // The HTTP/2 connection preface: a server with h2c answers with an HTTP/2 SETTINGS frame.
+            // The HTTP/2 connection preface: our server (h2c off) answers 501; a server with h2c on would
+            // answer with an HTTP/2 SETTINGS frame instead.
             f -> odd("http2-preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
             f -> bad("nul-request-line", "\0\0\0\0\r\n" + req("", HOST)),
             f -> bad("utf8-method", req("G\u00c3\u00a9T /hello HTTP/1.1", HOST)),
