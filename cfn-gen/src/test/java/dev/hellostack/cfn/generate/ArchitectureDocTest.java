@@ -41,25 +41,7 @@ class ArchitectureDocTest {
             "style", "linkStyle", "classDef", "class", "click", "call", "href", "default", "interpolate");
 
     private static Stack stack(String name, Consumer<Template> body) {
-        return new Stack() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public String summary() {
-                return "test stack " + name;
-            }
-
-            @Override
-            public Template template() {
-                Template t = new Template(name, name);
-                AppEnv.declare(t);
-                body.accept(t);
-                return t;
-            }
-        };
+        return TestStacks.stack(name, body);
     }
 
     private static List<String> diagrams(String markdown) {

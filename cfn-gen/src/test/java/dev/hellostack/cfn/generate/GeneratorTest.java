@@ -16,25 +16,7 @@ import org.junit.jupiter.api.Test;
 class GeneratorTest {
 
     private static Stack stack(String name, Consumer<Template> body) {
-        return new Stack() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public String summary() {
-                return "test stack " + name;
-            }
-
-            @Override
-            public Template template() {
-                Template t = new Template(name, name);
-                AppEnv.declare(t);
-                body.accept(t);
-                return t;
-            }
-        };
+        return TestStacks.stack(name, body);
     }
 
     private static final Stack PRODUCER = stack("producer", t -> {
