@@ -135,7 +135,7 @@ def main():
 
     javas = [bl.java_bin(h) for h in args.java_home] or bl.default_javas()
     jdks = []
-    bl.log(f"==> JVM flags from {bl.jvm_flags_file().relative_to(bl.ROOT)}: {' '.join(bl.jvm_flags())} "
+    bl.log(f"==> JVM flags from {bl.CONTAINER_JVM_OPTIONS.relative_to(bl.ROOT)}: {' '.join(bl.jvm_flags())} "
            f"(+ -XX:MaxRAM={bl.TASK_MEMORY}: the task's memory)")
     for java in javas:
         feature = bl.java_feature_version(java)

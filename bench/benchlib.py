@@ -43,14 +43,10 @@ def free_port():
 CONTAINER_JVM_OPTIONS = ROOT / "scripts" / "container" / "jvm.options"
 
 
-def jvm_flags_file():
-    return CONTAINER_JVM_OPTIONS
-
-
 def jvm_flags():
     """The container's JVM flags (java @argfile syntax: white-space separated, '#' comments)."""
     flags = []
-    for line in jvm_flags_file().read_text().splitlines():
+    for line in CONTAINER_JVM_OPTIONS.read_text().splitlines():
         flags += line.split("#", 1)[0].split()
     return flags
 

@@ -5,7 +5,7 @@
 # --quick for a smoke run, --java-home DIR to pick the JDK).
 #
 # Needs the Debian packages wrk, nginx, python3-flask and gunicorn (it names
-# them if missing). Takes about 7 minutes with the defaults.
+# them if missing). Takes about 9 minutes with the defaults.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "$0")/common.sh"

@@ -76,8 +76,11 @@ final class HelloHandler implements Handler<HttpServerRequest> {
   /** A response body and its Content-Length value, both built once. */
   private record Body(Buffer bytes, CharSequence length) {
     Body(String text) {
-      this(Buffer.buffer(text.getBytes(StandardCharsets.UTF_8)),
-          HttpHeaders.createOptimized(Integer.toString(text.getBytes(StandardCharsets.UTF_8).length)));
+      this(Buffer.buffer(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private Body(Buffer bytes) {
+      this(bytes, HttpHeaders.createOptimized(Integer.toString(bytes.length())));
     }
   }
 
@@ -90,11 +93,12 @@ final class HelloHandler implements Handler<HttpServerRequest> {
     }
     // Most requests have no body: answer at once. Otherwise answer after the body (or reject it).
     String contentLength = req.getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (contentLength == null && !req.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+    boolean chunked = req.headers().contains(HttpHeaders.TRANSFER_ENCODING);
+    if (contentLength == null && !chunked) {
       route(req, start);
       return;
     }
-    if (req.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+    if (chunked) {
       // Netty drops a Content-Length sent along with Transfer-Encoding before we see it, so every
       // chunked request is treated as possibly ambiguous: answer it, then close (RFC 9112 6.1).
       req.response().putHeader(CONNECTION, CLOSE).endHandler(v -> req.connection().close());
@@ -104,7 +108,10 @@ final class HelloHandler implements Handler<HttpServerRequest> {
       reject(req, start, declared > MAX_BODY_BYTES + MAX_DISCARD_BYTES);
       return;
     }
-    BodyLimit limit = new BodyLimit(req, start);
+    readBody(req, new BodyLimit(req, start, false));
+  }
+
+  private static void readBody(HttpServerRequest req, BodyLimit limit) {
     req.handler(limit);
     req.endHandler(limit::end);
   }
@@ -152,16 +159,22 @@ final class HelloHandler implements Handler<HttpServerRequest> {
     }
   }
 
-  /** Counts body bytes; answers 413 as soon as the limit is passed, otherwise answers at the end. */
+  /**
+   * Counts body bytes; answers 413 as soon as the limit is passed, otherwise answers at the end. Once
+   * rejected it discards up to {@link #MAX_DISCARD_BYTES} more, then closes the connection.
+   */
   private final class BodyLimit implements Handler<Buffer> {
     private final HttpServerRequest req;
     private final long start;
     private long received;
     private boolean rejected;
 
-    BodyLimit(HttpServerRequest req, long start) {
+    /** {@code alreadyRejected}: the 413 went out (by Content-Length), so only discard, then close. */
+    BodyLimit(HttpServerRequest req, long start, boolean alreadyRejected) {
       this.req = req;
       this.start = start;
+      this.rejected = alreadyRejected;
+      this.received = alreadyRejected ? MAX_BODY_BYTES : 0;
     }
 
     @Override
@@ -192,14 +205,7 @@ final class HelloHandler implements Handler<HttpServerRequest> {
       return;
     }
     send413(req, start);
-    long[] discarded = {0};
-    req.handler(chunk -> {
-      discarded[0] += chunk.length();
-      if (discarded[0] > MAX_DISCARD_BYTES) {
-        req.connection().close();
-      }
-    });
-    req.endHandler(v -> req.connection().close());
+    readBody(req, new BodyLimit(req, start, true));
   }
 
   private Future<Void> send413(HttpServerRequest req, long start) {
@@ -220,9 +226,7 @@ final class HelloHandler implements Handler<HttpServerRequest> {
       case "/health" -> status = readOnly ? health(req) : notAllowed(req);
       default -> status = send(req, 404, TEXT_PLAIN, NOT_FOUND);
     }
-    if (accessLog) {
-      logAccess(req, status, start);
-    }
+    logAccess(req, status, start);
   }
 
   private int health(HttpServerRequest req) {

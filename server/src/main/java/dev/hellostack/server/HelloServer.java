@@ -19,18 +19,18 @@ public final class HelloServer {
   private final Vertx vertx;
   private final String deploymentId;
   private final ServerState state;
-  private final ServerConfig config;
+  private final long drainMillis;
   private final int port;
   private final int instances;
   private final String transport;
   private Future<Void> shutdown;
 
-  private HelloServer(Vertx vertx, String deploymentId, ServerState state, ServerConfig config, int port,
+  private HelloServer(Vertx vertx, String deploymentId, ServerState state, long drainMillis, int port,
       int instances, String transport) {
     this.vertx = vertx;
     this.deploymentId = deploymentId;
     this.state = state;
-    this.config = config;
+    this.drainMillis = drainMillis;
     this.port = port;
     this.instances = instances;
     this.transport = transport;
@@ -68,7 +68,7 @@ public final class HelloServer {
         }, new DeploymentOptions().setInstances(config.eventLoops()))
         .onComplete(deployed -> {
           if (deployed.succeeded()) {
-            started.complete(new HelloServer(vertx, deployed.result(), state, config,
+            started.complete(new HelloServer(vertx, deployed.result(), state, drainMillis,
                 instances.get(0).actualPort(), instances.size(), transportName(vertx)));
           } else {
             vertx.close().onComplete(closed -> started.fail(deployed.cause()));
@@ -109,10 +109,6 @@ public final class HelloServer {
     return transport;
   }
 
-  public ServerConfig config() {
-    return config;
-  }
-
   public boolean draining() {
     return state.draining();
   }
@@ -130,7 +126,7 @@ public final class HelloServer {
   public synchronized Future<Void> shutdown() {
     if (shutdown == null) {
       state.startDraining();
-      LOG.info("shutdown started", "drainMillis", drainMillis(config.shutdownTimeoutSeconds()));
+      LOG.info("shutdown started", "drainMillis", drainMillis);
       // A promise without a Vert.x context: its listeners must not run on event loops that close()
       // is about to stop.
       Promise<Void> closed = Promise.promise();

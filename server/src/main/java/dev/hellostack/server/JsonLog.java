@@ -69,10 +69,6 @@ public final class JsonLog {
     return threshold.enables(level);
   }
 
-  public boolean isDebugEnabled() {
-    return enabled(LogLevel.DEBUG);
-  }
-
   /** Logs {@code message} with extra fields given as alternating names and values. */
   public void info(String message, Object... fields) {
     log(LogLevel.INFO, message, null, fields);

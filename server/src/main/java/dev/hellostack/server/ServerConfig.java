@@ -70,11 +70,6 @@ public record ServerConfig(
     }
   }
 
-  /** The defaults, with one event loop per available processor. */
-  public static ServerConfig defaults() {
-    return fromEnv(Map.of());
-  }
-
   /** Reads the configuration; the EVENT_LOOPS default is the number of processors this JVM may use. */
   public static ServerConfig fromEnv(Map<String, String> env) {
     return fromEnv(env, Runtime.getRuntime().availableProcessors());
