@@ -46,11 +46,7 @@ for line in "${lines[@]}"; do
     mapfile -t overrides <<<"$params"
     override_args=(--parameter-overrides "${overrides[@]}")
   fi
-  caps=()
-  if [[ "$capabilities" != - ]]; then
-    IFS=, read -ra cap_list <<<"$capabilities"
-    caps=(--capabilities "${cap_list[@]}")
-  fi
+  capability_args "$capabilities"
   status=$(stack_status "$stack_name")
   case $status in
     ROLLBACK_COMPLETE)

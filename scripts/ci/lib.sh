@@ -101,22 +101,31 @@ stack_status() {
   fi
 }
 
-# stack_output STACK_NAME OUTPUT_KEY : prints the output's value, or nothing when it has none.
-stack_output() {
+# stack_value STACK_NAME Output|Parameter KEY : prints the stack output's or parameter's current
+# value, or nothing when it has none.
+stack_value() {
   local value
   value=$(aws_cli cloudformation describe-stacks --stack-name "$1" \
-    --query "Stacks[0].Outputs[?OutputKey=='$2'].OutputValue | [0]" --output text) \
+    --query "Stacks[0].${2}s[?${2}Key=='$3'].${2}Value | [0]" --output text) \
     || die "describe-stacks $1 failed (see the message above): is the stack deployed?"
   [[ "$value" == "None" ]] || printf '%s\n' "$value"
 }
 
-# stack_parameter STACK_NAME PARAMETER_KEY : prints the parameter's current value, or nothing.
-stack_parameter() {
-  local value
-  value=$(aws_cli cloudformation describe-stacks --stack-name "$1" \
-    --query "Stacks[0].Parameters[?ParameterKey=='$2'].ParameterValue | [0]" --output text) \
-    || die "describe-stacks $1 failed (see the message above): is the stack deployed?"
-  [[ "$value" == "None" ]] || printf '%s\n' "$value"
+# stack_output STACK_NAME OUTPUT_KEY / stack_parameter STACK_NAME PARAMETER_KEY
+stack_output() { stack_value "$1" Output "$2"; }
+stack_parameter() { stack_value "$1" Parameter "$2"; }
+
+# capability_args CAPABILITIES : sets the array `caps` to `--capabilities A B ...` from the comma
+# list stack-list.sh prints ("-" for none: `caps` is then empty).
+capability_args() {
+  local cap_list
+  # shellcheck disable=SC2034 # caps is the result, read by the caller
+  caps=()
+  if [[ "$1" != - ]]; then
+    IFS=, read -ra cap_list <<<"$1"
+    # shellcheck disable=SC2034
+    caps=(--capabilities "${cap_list[@]}")
+  fi
 }
 
 # check_template FILE NAME : the template exists and fits in an API call. CloudFormation takes at

@@ -17,7 +17,7 @@
 # Environment: CHANGESET_ROLE_ARN and AWS_ID_TOKEN (or AWS credentials), AWS_REGION, optional
 # AWS_ENDPOINT_URL, APP_NAME, ENV_NAME, CFN_PARAM_<Name>; GITLAB_API_TOKEN in merge-request
 # pipelines; PREVIEW_DIR (default preview) receives the change-set JSON and note.md;
-# CFN_GEN_CMD (default "java -jar cfn-gen/target/cfn-gen.jar").
+# CFN_GEN_CMD (default "java -jar cfn-gen/target/cfn-gen.jar"; the tests point it at the build's classes).
 set -euo pipefail
 # shellcheck source=scripts/ci/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -78,11 +78,7 @@ for line in "${lines[@]}"; do
     *) type=UPDATE existing=true image_tag="" ;;
   esac
   params=$(parameters_json "$name" "$stack_name" "$existing" "$image_tag")
-  caps=()
-  if [[ "$capabilities" != - ]]; then
-    IFS=, read -ra cap_list <<<"$capabilities"
-    caps=(--capabilities "${cap_list[@]}")
-  fi
+  capability_args "$capabilities"
   log "$name: creating $type change set $change_set_name for $stack_name"
   if error=$(aws_cli cloudformation create-change-set \
     --stack-name "$stack_name" \

@@ -40,14 +40,6 @@ public final class ChangeSetSummary {
 
     private ChangeSetSummary() {}
 
-    public static void main(String[] args) {
-        int status = run(List.of(args), System.out, System.err);
-        System.out.flush();
-        if (status != 0) {
-            System.exit(status);
-        }
-    }
-
     /** Runs the subcommand; returns the process exit status. */
     public static int run(List<String> args, PrintStream out, PrintStream err) {
         List<ChangeSet> changeSets = new ArrayList<>();

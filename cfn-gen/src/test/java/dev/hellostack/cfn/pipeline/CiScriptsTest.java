@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.hellostack.cfn.check.TemplateChecks;
+import dev.hellostack.cfn.Main;
 import dev.hellostack.cfn.changeset.ChangeSetSummary;
 import java.io.File;
 import java.io.IOException;
@@ -45,7 +47,7 @@ class CiScriptsTest {
 
     @BeforeAll
     static void tools() throws Exception {
-        root = RepoRoot.find();
+        root = TemplateChecks.findRepoRoot();
         for (String tool : List.of("bash", "jq", "curl")) {
             Process p = new ProcessBuilder("sh", "-c", "command -v " + tool).start();
             assertEquals(
@@ -57,7 +59,7 @@ class CiScriptsTest {
     /** A command that runs "cfn-gen changeset-summary ..." from this build's classes. */
     static Path cfnGenCommand(Path dir) throws IOException, URISyntaxException {
         List<String> classpath = new ArrayList<>();
-        for (Class<?> c : List.of(ChangeSetSummary.class, ObjectMapper.class, JsonFactory.class, JsonProperty.class)) {
+        for (Class<?> c : List.of(Main.class, ObjectMapper.class, JsonFactory.class, JsonProperty.class)) {
             classpath.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
         }
         Path script = dir.resolve("cfn-gen");
@@ -65,10 +67,8 @@ class CiScriptsTest {
         Files.writeString(
                 script,
                 "#!/bin/sh\n"
-                        + "# drops the subcommand name until Main dispatches it\n"
-                        + "[ \"$1\" = changeset-summary ] && shift\n"
                         + "exec '" + java + "' -cp '" + String.join(File.pathSeparator, classpath)
-                        + "' dev.hellostack.cfn.changeset.ChangeSetSummary \"$@\"\n");
+                        + "' " + Main.class.getName() + " \"$@\"\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
         return script;
     }

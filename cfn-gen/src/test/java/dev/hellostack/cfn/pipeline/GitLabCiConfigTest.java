@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.hellostack.cfn.check.TemplateChecks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +50,7 @@ class GitLabCiConfigTest {
 
     @BeforeAll
     static void load() throws IOException {
-        root = RepoRoot.find();
+        root = TemplateChecks.findRepoRoot();
         config = new ObjectMapper(new YAMLFactory()).readTree(root.resolve(".gitlab-ci.yml").toFile());
         jobs = new LinkedHashMap<>();
         for (var it = config.fieldNames(); it.hasNext(); ) {
