@@ -27,6 +27,9 @@
 #                                 here has 0.25)
 #   CONTAINER_TEST_STARTUP_RUNS   start-up measurements with and without the AOT cache (default 3)
 #   CONTAINERS_CONF               podman configuration (default scripts/container/containers.conf)
+#   CONTAINER_TEST_BUILD_IMAGE,   base images you can pull (both or neither), for example
+#   CONTAINER_TEST_RUNTIME_IMAGE  the Dockerfile's defaults: then no stand-ins are built (no
+#                                 mmdebstrap, no Temurin 25 JDK on the host) and podman pulls them
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +46,8 @@ workdir=$(mktemp -d /tmp/hellostack-container-test.XXXXXX)
 containers=()
 
 log() { echo "==> $*"; }
+# Ends a phase begun at $1 (a $SECONDS value): one line with its elapsed time.
+done_in() { echo "    done in $((SECONDS - $1)) s: $2"; }
 pass() {
   passed=$((passed + 1))
   echo "    ok: $*"
@@ -77,6 +82,7 @@ for pkg in "${packages[@]}"; do
 done
 if ((${#missing[@]} > 0)); then
   log "apt-get install ${missing[*]}"
+  apt_started=$SECONDS
   export DEBIAN_FRONTEND=noninteractive
   if ! { apt-get update -qq -o DPkg::Lock::Timeout=300 &&
     apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends "${missing[@]}"; } \
@@ -84,6 +90,7 @@ if ((${#missing[@]} > 0)); then
     tail -n 20 "$workdir/apt.log" >&2
     fail "could not install ${missing[*]} with apt-get"
   fi
+  done_in "$apt_started" "apt-get install"
 fi
 [[ -f $CONTAINERS_CONF ]] || fail "CONTAINERS_CONF=$CONTAINERS_CONF does not exist"
 podman info >/dev/null 2>"$workdir/podman-info.err" ||
@@ -109,9 +116,22 @@ else
 fi
 
 # --- 2. base images and the image --------------------------------------------------------------
-log "base images"
-scripts/container/build-base-images.sh || fail "could not build the stand-in base images"
-mapfile -t bases < <(scripts/container/build-base-images.sh --names)
+build_override=${CONTAINER_TEST_BUILD_IMAGE:-}
+runtime_override=${CONTAINER_TEST_RUNTIME_IMAGE:-}
+if [[ -n $build_override || -n $runtime_override ]]; then
+  [[ -n $build_override && -n $runtime_override ]] ||
+    fail "set both CONTAINER_TEST_BUILD_IMAGE and CONTAINER_TEST_RUNTIME_IMAGE, or neither"
+  bases=("$build_override" "$runtime_override")
+  pull=missing
+  log "base images: $build_override and $runtime_override (pulled when missing, no stand-ins)"
+else
+  log "base images: stand-ins (scripts/container/build-base-images.sh)"
+  bases_started=$SECONDS
+  scripts/container/build-base-images.sh || fail "could not build the stand-in base images"
+  mapfile -t bases < <(scripts/container/build-base-images.sh --names)
+  pull=never
+  done_in "$bases_started" "base images"
+fi
 
 version=$(sed -n '0,/<version>/s:.*<version>\(.*\)</version>.*:\1:p' pom.xml)
 revision=$(git rev-parse --verify --quiet HEAD 2>/dev/null || echo unknown)
@@ -122,7 +142,7 @@ source_url=$(git config --get remote.origin.url 2>/dev/null | sed -E 's#^([a-z+]
 log "podman build $IMAGE (BUILD_IMAGE=${bases[0]}, RUNTIME_IMAGE=${bases[1]})"
 old_image=$(podman image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 build_started=$SECONDS
-if ! podman build --network host --pull=never \
+if ! podman build --network host "--pull=$pull" \
   --build-arg "BUILD_IMAGE=${bases[0]}" --build-arg "RUNTIME_IMAGE=${bases[1]}" \
   --build-arg "VERSION=$version" --build-arg "REVISION=$revision" --build-arg "SOURCE=$source_url" \
   -t "$IMAGE" . 2>&1 | tee "$workdir/build.log" |
@@ -320,6 +340,7 @@ stop "$main"
 
 # --- 6. start-up with and without the AOT cache --------------------------------------------------
 log "start-up: process start to first 200 on /hello, $STARTUP_RUNS runs each, $CPUS CPU, 512 MiB"
+startup_started=$SECONDS
 with=()
 without=()
 for ((run = 1; run <= STARTUP_RUNS; run++)); do
@@ -336,7 +357,7 @@ for ((run = 1; run <= STARTUP_RUNS; run++)); do
   stop "$name"
 done
 median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
-pass "start-up measured"
+pass "start-up measured in $((SECONDS - startup_started)) s"
 
 size=$(podman image inspect --format '{{.Size}}' "$IMAGE")
 base_size=$(podman image inspect --format '{{.Size}}' "${bases[1]}")

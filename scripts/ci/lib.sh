@@ -35,7 +35,7 @@ require_env() {
   for name in "$@"; do
     [[ -n "${!name:-}" ]] || missing+=("$name")
   done
-  ((${#missing[@]} == 0)) || die "missing CI/CD variable(s): ${missing[*]} (see README, section Deploying)"
+  ((${#missing[@]} == 0)) || die "missing CI/CD variable(s): ${missing[*]} (see docs/deploying.md)"
 }
 
 # The region: AWS_REGION (CLI v2, most SDKs) or AWS_DEFAULT_REGION (CLI v1).

@@ -31,6 +31,7 @@ class GracefulShutdownTest {
     return http;
   }
 
+  @SuppressWarnings("try") // the socket is opened only to see whether the port accepts connections
   private static boolean refusesConnections(int port) {
     try (Socket ignored = new Socket("127.0.0.1", port)) {
       return false;

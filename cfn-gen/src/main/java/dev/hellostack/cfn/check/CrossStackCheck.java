@@ -101,7 +101,7 @@ public final class CrossStackCheck {
         List<Finding> findings = new ArrayList<>();
         Map<String, Export> exports = new LinkedHashMap<>();
         for (Stack stack : stacks) {
-            stack.template().path("Outputs").fields().forEachRemaining(output -> {
+            stack.template().path("Outputs").properties().forEach(output -> {
                 JsonNode exportName = output.getValue().path("Export").path("Name");
                 if (exportName.isMissingNode()) {
                     return;
@@ -187,7 +187,7 @@ public final class CrossStackCheck {
                 visitor.visit(path + ".Fn::ImportValue", node.get("Fn::ImportValue"));
                 return;
             }
-            node.fields().forEachRemaining(e ->
+            node.properties().forEach(e ->
                     forEachImport(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey(), visitor));
         }
     }

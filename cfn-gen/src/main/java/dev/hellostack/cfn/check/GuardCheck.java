@@ -86,7 +86,7 @@ public final class GuardCheck {
             return;
         }
         Control here = controlOf(node).orElse(control);
-        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+        Iterator<Map.Entry<String, JsonNode>> fields = node.properties().iterator();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> field = fields.next();
             if (field.getKey().equals("path") && field.getValue().isTextual()) {

@@ -96,15 +96,15 @@ public final class ResourceSpec {
 
     static ResourceSpec parse(JsonNode root) {
         Map<String, ResourceType> resources = new LinkedHashMap<>();
-        root.path("resourceTypes").fields().forEachRemaining(e -> {
+        root.path("resourceTypes").properties().forEach(e -> {
             Map<String, Type> attributes = new LinkedHashMap<>();
-            e.getValue().path("attributes").fields()
+            e.getValue().path("attributes").properties().iterator()
                     .forEachRemaining(a -> attributes.put(a.getKey(), type(a.getValue(), e.getKey() + " attribute " + a.getKey())));
             resources.put(e.getKey(), new ResourceType(e.getKey(),
                     properties(e.getValue().path("properties"), e.getKey()), Collections.unmodifiableMap(attributes)));
         });
         Map<String, PropertyType> properties = new LinkedHashMap<>();
-        root.path("propertyTypes").fields().forEachRemaining(e -> properties.put(e.getKey(),
+        root.path("propertyTypes").properties().forEach(e -> properties.put(e.getKey(),
                 new PropertyType(e.getKey(), properties(e.getValue().path("properties"), e.getKey()))));
         Set<String> all = new TreeSet<>();
         root.path("allResourceTypes").forEach(n -> all.add(n.asText()));
@@ -119,7 +119,7 @@ public final class ResourceSpec {
 
     private static Map<String, Property> properties(JsonNode node, String owner) {
         Map<String, Property> result = new LinkedHashMap<>();
-        node.fields().forEachRemaining(p -> result.put(p.getKey(), new Property(
+        node.properties().forEach(p -> result.put(p.getKey(), new Property(
                 type(p.getValue().path("type"), owner + "." + p.getKey()),
                 p.getValue().path("required").asBoolean(false))));
         return Collections.unmodifiableMap(result);
@@ -130,7 +130,7 @@ public final class ResourceSpec {
             return new Primitive(node.asText());
         }
         if (node.isObject() && node.size() == 1) {
-            Map.Entry<String, JsonNode> only = node.fields().next();
+            Map.Entry<String, JsonNode> only = node.properties().iterator().next();
             switch (only.getKey()) {
                 case "list":
                     return new ListOf(type(only.getValue(), where));

@@ -85,14 +85,14 @@ public final class SpecValidator {
                     add(key, "unknown template section; allowed: " + String.join(", ", sorted(TOP_LEVEL_KEYS)));
                 }
             });
-            root.path("Parameters").fields().forEachRemaining(p -> parameterTypes.put(p.getKey(), p.getValue().path("Type").asText("")));
+            root.path("Parameters").properties().forEach(p -> parameterTypes.put(p.getKey(), p.getValue().path("Type").asText("")));
             JsonNode resources = root.path("Resources");
             if (!resources.isObject() || resources.isEmpty()) {
                 add("Resources", "a template needs at least one resource");
                 return findings;
             }
-            resources.fields().forEachRemaining(r -> resourceTypes.put(r.getKey(), r.getValue().path("Type").asText("")));
-            resources.fields().forEachRemaining(r -> checkResource(r.getKey(), r.getValue()));
+            resources.properties().forEach(r -> resourceTypes.put(r.getKey(), r.getValue().path("Type").asText("")));
+            resources.properties().forEach(r -> checkResource(r.getKey(), r.getValue()));
             for (String section : List.of("Resources", "Outputs", "Conditions")) {
                 checkReferences(root.path(section), section);
             }
@@ -145,7 +145,7 @@ public final class SpecValidator {
                         + "), got " + describe(value));
                 return;
             }
-            value.fields().forEachRemaining(field -> {
+            value.properties().forEach(field -> {
                 Property property = known.get(field.getKey());
                 String fieldPath = path + "." + field.getKey();
                 if (property == null) {
@@ -184,7 +184,7 @@ public final class SpecValidator {
                     mismatch(value, type, path, resourceType);
                     return;
                 }
-                value.fields().forEachRemaining(e -> checkValue(e.getValue(), map.item(), path + "." + e.getKey(), resourceType));
+                value.properties().forEach(e -> checkValue(e.getValue(), map.item(), path + "." + e.getKey(), resourceType));
             } else if (type instanceof Primitive primitive) {
                 checkPrimitive(value, primitive, path, resourceType);
             }
@@ -344,7 +344,7 @@ public final class SpecValidator {
                 }
                 return;
             }
-            node.fields().forEachRemaining(e -> checkReferences(e.getValue(), path + "." + e.getKey()));
+            node.properties().forEach(e -> checkReferences(e.getValue(), path + "." + e.getKey()));
         }
 
         private void checkSubString(String text, String path, Set<String> variables) {

@@ -86,7 +86,7 @@ class GitLabCiConfigTest {
     }
 
     private static void deepMerge(ObjectNode target, JsonNode source) {
-        source.fields().forEachRemaining(e -> {
+        source.properties().forEach(e -> {
             JsonNode existing = target.get(e.getKey());
             if (existing instanceof ObjectNode obj && e.getValue().isObject()) {
                 deepMerge(obj, e.getValue());

@@ -47,7 +47,7 @@ class StacksTest {
     @Test
     void privateSubnetsHaveNoRouteOutAndS3EndpointAllowsOnlyTheLayerBucket() throws Exception {
         JsonNode t = yaml(new NetworkStack());
-        t.path("Resources").fields().forEachRemaining(e -> {
+        t.path("Resources").properties().forEach(e -> {
             String type = e.getValue().path("Type").asText();
             assertFalse(type.equals("AWS::EC2::NatGateway"), "no NAT gateway");
             if (type.equals("AWS::EC2::Route")) {
@@ -165,7 +165,7 @@ class StacksTest {
             if (stack.name().equals("gitlab-oidc")) {
                 continue;
             }
-            var it = yaml(stack).path("Resources").fields();
+            var it = yaml(stack).path("Resources").properties().iterator();
             while (it.hasNext()) {
                 var r = it.next();
                 if (r.getValue().path("Type").asText().equals("AWS::IAM::Role")) {
@@ -209,7 +209,7 @@ class StacksTest {
             }
         }
         for (Stack stack : Stacks.all()) {
-            yaml(stack).path("Resources").fields().forEachRemaining(r -> {
+            yaml(stack).path("Resources").properties().forEach(r -> {
                 boolean workloadRole = r.getValue().path("Type").asText().equals("AWS::IAM::Role")
                         && !stack.name().equals("gitlab-oidc");
                 if (workloadRole) {
@@ -225,7 +225,7 @@ class StacksTest {
     void allResourceWildcardsAreTheOnesAwsRequires() throws Exception {
         for (Stack stack : Stacks.all()) {
             JsonNode t = yaml(stack);
-            t.path("Resources").fields().forEachRemaining(r -> {
+            t.path("Resources").properties().forEach(r -> {
                 List<JsonNode> statements = new ArrayList<>();
                 r.getValue().path("Properties").path("Policies")
                         .forEach(p -> p.path("PolicyDocument").path("Statement").forEach(statements::add));
