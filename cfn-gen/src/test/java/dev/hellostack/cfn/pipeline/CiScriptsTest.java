@@ -199,6 +199,28 @@ class CiScriptsTest {
     }
 
     @Test
+    void tokenTravelsInAHeaderFileNeverOnTheCommandLine(@TempDir Path dir) throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(fakeGitLab());
+        // A curl in front of the real one that records its arguments, then runs the real curl.
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Path log = dir.resolve("curl-args.log");
+        String realCurl = run(Map.of(), root, "sh", "-c", "command -v curl").output().strip();
+        Path wrapper = bin.resolve("curl");
+        Files.writeString(wrapper, "#!/bin/sh
+printf '%s\n' \"$*\" >> '" + log + "'
+exec '" + realCurl + "' \"$@\"
+");
+        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+        env.put("PATH", bin + File.pathSeparator + System.getenv("PATH"));
+        Run r = mrNote(dir, env);
+        assertEquals(0, r.status(), r.output());
+        String args = Files.readString(log);
+        assertTrue(args.contains("--header @"), args);
+        assertTrue(!args.contains("glpat-test-token"), "the token is on curl's command line: " + args);
+        assertEquals("POST /api/v4/projects/42/merge_requests/7/notes token=glpat-test-token", requests.get(1));
+    }
+
+    @Test
     void rejectedTokenFailsWithAHint(@TempDir Path dir) throws Exception {
         Map<String, String> env = fakeGitLab();
         status = 403;
