@@ -206,10 +206,8 @@ class CiScriptsTest {
         Path log = dir.resolve("curl-args.log");
         String realCurl = run(Map.of(), root, "sh", "-c", "command -v curl").output().strip();
         Path wrapper = bin.resolve("curl");
-        Files.writeString(wrapper, "#!/bin/sh
-printf '%s\n' \"$*\" >> '" + log + "'
-exec '" + realCurl + "' \"$@\"
-");
+        Files.writeString(wrapper, "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '" + log + "'\nexec '" + realCurl
+                + "' \"$@\"\n");
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
         env.put("PATH", bin + File.pathSeparator + System.getenv("PATH"));
         Run r = mrNote(dir, env);
