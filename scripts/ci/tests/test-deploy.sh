@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tests of deploy-stacks.sh, image.sh and smoke.sh with the fake AWS CLI, buildah and curl.
+# Tests of deploy-stacks.sh, image.sh, image-test.sh and smoke.sh with the fake AWS CLI, podman and curl.
 # shellcheck source=scripts/ci/tests/testlib.sh
 source "$(dirname "$0")/testlib.sh"
 
@@ -70,19 +70,67 @@ test_deploy_without_execution_role_is_refused() {
   assert_contains "$err" "missing CI/CD variable(s): CFN_EXECUTION_ROLE_ARN"
 }
 
-test_image_is_built_and_pushed_once() {
+test_image_is_built_tested_and_pushed_once() {
   given_stack hello-prod-ecr UPDATE_COMPLETE "RepositoryUri=$uri"
-  CI_PROJECT_URL=https://gitlab.example.com/group/project run_script image.sh
+  CI_PROJECT_URL=https://gitlab.example.com/group/project FAKE_CURL_BODY="Hello world" run_script image.sh
   assert_status 0
-  assert_contains "$(calls)" "buildah login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com"
-  assert_contains "$(calls)" "buildah build --tag $uri:$sha --file ./Dockerfile --build-arg REVISION=$sha"
+  assert_contains "$(calls)" "podman login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com"
+  assert_contains "$(calls)" "podman build --tag $uri:$sha --file ./Dockerfile --build-arg REVISION=$sha"
   assert_contains "$(calls)" "--build-arg SOURCE=https://gitlab.example.com/group/project ."
-  assert_contains "$(calls)" "buildah push $uri:$sha"
+  # Tested before it is pushed.
+  assert_contains "$(calls)" "podman run --detach --name image-test-"
+  assert_contains "$(calls)" "--read-only --read-only-tmpfs=false"
+  assert_contains "$(calls)" "podman kill --signal TERM"
+  [[ $(grep -n 'podman kill --signal TERM' "$FAKE_AWS_STATE/calls.log" | cut -d: -f1) -lt \
+     $(grep -n 'podman push' "$FAKE_AWS_STATE/calls.log" | cut -d: -f1) ]] || fail "pushed before the test ran"
+  assert_contains "$err" "SIGTERM -> exit status 0; $uri:$sha can ship"
+  assert_contains "$(calls)" "podman push $uri:$sha"
   : >"$FAKE_AWS_STATE/calls.log"
   run_script image.sh
   assert_status 0
-  assert_not_contains "$(calls)" "buildah"
+  assert_not_contains "$(calls)" "podman"
   assert_contains "$err" "is already in ECR: not building it again"
+}
+
+test_image_that_fails_its_test_is_not_pushed() {
+  given_stack hello-prod-ecr UPDATE_COMPLETE "RepositoryUri=$uri"
+  FAKE_CURL_BODY="Hello world" FAKE_PODMAN_EXIT=143 run_script image.sh
+  assert_status 1
+  assert_contains "$err" "image test of $uri:$sha: exit status 143 after SIGTERM, expected 0"
+  assert_not_contains "$(calls)" "podman push"
+  [[ ! -e "$FAKE_AWS_STATE/images/$sha" ]] || fail "the image was pushed"
+}
+
+test_image_test_refuses_a_root_jvm() {
+  FAKE_CURL_BODY="Hello world" FAKE_PODMAN_UID=0 run_script image-test.sh "$uri:$sha"
+  assert_status 1
+  assert_contains "$err" "the JVM runs with uids '0 0 0 0' and gids '0 0 0 0', expected 10001"
+}
+
+test_image_test_refuses_a_root_user_in_the_image() {
+  FAKE_PODMAN_USER=root run_script image-test.sh "$uri:$sha"
+  assert_status 1
+  assert_contains "$err" "USER is 'root', expected 10001:10001"
+  assert_not_contains "$(calls)" "podman run"
+}
+
+test_image_test_refuses_a_wrong_answer() {
+  FAKE_CURL_BODY="Hello" run_script image-test.sh "$uri:$sha"
+  assert_status 1
+  assert_contains "$err" "GET /hello answered 200 'Hello', expected 'Hello world'"
+}
+
+test_image_test_gives_up_when_the_server_never_answers() {
+  IMAGE_TEST_START_SECONDS=1 run_script image-test.sh "$uri:$sha"
+  assert_status 1
+  assert_contains "$err" "no 200 on /hello within 1s"
+  assert_contains "$err" "fake container log"
+}
+
+test_image_test_fails_when_sigterm_does_not_stop_the_server() {
+  FAKE_CURL_BODY="Hello world" FAKE_PODMAN_IGNORE_TERM=1 run_script image-test.sh "$uri:$sha"
+  assert_status 1
+  assert_contains "$err" "still running 10 s after SIGTERM"
 }
 
 test_tag_pipeline_adds_the_git_tag_without_rebuilding() {
@@ -92,7 +140,7 @@ test_tag_pipeline_adds_the_git_tag_without_rebuilding() {
   assert_status 0
   assert_contains "$(calls)" "sts assume-role-with-web-identity --role-arn $tag_role"
   assert_not_contains "$(calls)" "$DEPLOY_ROLE_ARN"
-  assert_not_contains "$(calls)" "buildah"
+  assert_not_contains "$(calls)" "podman"
   assert_contains "$(calls)" "ecr put-image --repository-name hello-prod --image-tag v1.2.0"
   [[ -f "$FAKE_AWS_STATE/images/v1.2.0" ]] || fail "tag v1.2.0 not pushed"
 }
@@ -102,7 +150,7 @@ test_tag_pipeline_never_builds_an_image_of_its_own() {
   CI_COMMIT_TAG=v1.2.0 IMAGE_TAG_ROLE_ARN=$tag_role run_script image.sh
   assert_status 1
   assert_contains "$err" "$uri:$sha is not in ECR: a tag pipeline only tags the image a default-branch pipeline built"
-  assert_not_contains "$(calls)" "buildah"
+  assert_not_contains "$(calls)" "podman"
   assert_not_contains "$(calls)" "put-image"
 }
 
