@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Lints the repository's YAML (yamllint with .yamllint: .gitlab-ci.yml, templates/*.yaml), shell
 # scripts (shellcheck: scripts/**/*.sh, the scripts/ci test fakes, bench/*.sh, .ci/run) and
-# CloudFormation templates (scripts/cfn-lint.sh: the pinned cfn-lint with .cfnlintrc, then the
-# tests of its silences, scripts/tests/test-cfn-lint.sh).
+# CloudFormation templates (scripts/cfn-lint.sh: the pinned cfn-lint with .cfnlintrc); then runs
+# the tests of the lint tooling, scripts/tests/test-*.sh (cfn-lint silences, install-deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,5 +24,7 @@ yamllint --strict "${yaml_files[@]}"
 echo "==> shellcheck ${#shell_files[@]} scripts"
 shellcheck --external-sources "${shell_files[@]}"
 scripts/cfn-lint.sh
-echo "==> scripts/tests/test-cfn-lint.sh"
-scripts/tests/test-cfn-lint.sh
+for test in scripts/tests/test-*.sh; do
+  echo "==> $test"
+  "$test"
+done
