@@ -37,7 +37,7 @@ entrypoint=$("$engine" image inspect --format '{{json .Config.Entrypoint}}' "$im
 log "image test: USER $user, ENTRYPOINT $entrypoint"
 
 "$engine" run --detach --name "$name" --read-only --read-only-tmpfs=false --network host \
-  --memory 512m --env HOST=127.0.0.1 --env PORT="$port" --env SHUTDOWN_TIMEOUT_SECONDS="$shutdown_timeout" \
+  --env HOST=127.0.0.1 --env PORT="$port" --env SHUTDOWN_TIMEOUT_SECONDS="$shutdown_timeout" \
   "$image" >/dev/null || die "image test of $image: $engine run failed"
 [[ $("$engine" inspect --format '{{.HostConfig.ReadonlyRootfs}}' "$name") == true ]] \
   || failed "the container's root file system is not read-only"
