@@ -6,12 +6,14 @@
 #   docker build -t hello-server .        (or: podman build -t hello-server .)
 #   docker run --rm --read-only -p 8888:8888 hello-server
 #
-# Both base images are build arguments, so they can be swapped (e.g. for a mirror or a digest pin):
+# Both base images are build arguments, so they can be swapped (e.g. for a digest pin). They default
+# to the public ECR mirror of Docker Hub's official images (same names and tags, no anonymous pull
+# rate limit); docker.io/library/... works as well:
 #   BUILD_IMAGE    a JDK 25 or newer (the AOT cache, -XX:AOTCacheOutput of JEP 514, needs Java 25)
 #                  with jlink and objcopy (binutils, for jlink --strip-debug), Maven 3.8.1+ and bash.
 #   RUNTIME_IMAGE  any glibc-based Linux; it only provides the C library for the jlink-ed runtime.
-ARG BUILD_IMAGE=docker.io/library/maven:3.9.16-eclipse-temurin-25
-ARG RUNTIME_IMAGE=docker.io/library/debian:13.8-slim
+ARG BUILD_IMAGE=public.ecr.aws/docker/library/maven:3.9.16-eclipse-temurin-25
+ARG RUNTIME_IMAGE=public.ecr.aws/docker/library/debian:13.8-slim
 
 # ---------------------------------------------------------------------------------------------------
 FROM ${BUILD_IMAGE} AS build

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Lints the repository's YAML (yamllint with .yamllint: .gitlab-ci.yml, templates/*.yaml) and
-# shell scripts (shellcheck: scripts/**/*.sh, the scripts/ci test fakes, bench/*.sh, .ci/run).
+# Lints the repository's YAML (yamllint with .yamllint: .gitlab-ci.yml, templates/*.yaml), shell
+# scripts (shellcheck: scripts/**/*.sh, the scripts/ci test fakes, bench/*.sh, .ci/run) and
+# CloudFormation templates (scripts/cfn-lint.sh: the pinned cfn-lint with .cfnlintrc); then runs
+# the tests of the lint tooling, scripts/tests/test-*.sh (cfn-lint silences, install-deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in yamllint shellcheck; do
+for tool in yamllint shellcheck cfn-lint; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if ((${#missing[@]})); then
-  echo "error: ${missing[*]} not found; install with: apt-get install -y ${missing[*]} (scripts/install-deps.sh does)" >&2
+  echo "error: ${missing[*]} not found; install them with scripts/install-deps.sh" >&2
   exit 1
 fi
 
@@ -21,3 +23,8 @@ echo "==> yamllint ${yaml_files[*]}"
 yamllint --strict "${yaml_files[@]}"
 echo "==> shellcheck ${#shell_files[@]} scripts"
 shellcheck --external-sources "${shell_files[@]}"
+scripts/cfn-lint.sh
+for test in scripts/tests/test-*.sh; do
+  echo "==> $test"
+  "$test"
+done

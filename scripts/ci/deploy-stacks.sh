@@ -52,8 +52,11 @@ for line in "${lines[@]}"; do
     ROLLBACK_COMPLETE)
       # A first create that failed leaves a stack that can only be deleted; it holds no resources.
       log "$stack_name is ROLLBACK_COMPLETE after a failed first create: deleting it before deploying again"
-      aws_cli cloudformation delete-stack --stack-name "$stack_name" ${role_args[@]+"${role_args[@]}"}
-      aws_cli cloudformation wait stack-delete-complete --stack-name "$stack_name" ;;
+      aws_cli cloudformation delete-stack --stack-name "$stack_name" ${role_args[@]+"${role_args[@]}"} \
+        || die "could not delete $stack_name (ROLLBACK_COMPLETE after a failed first create): see the message above"
+      if ! aws_cli cloudformation wait stack-delete-complete --stack-name "$stack_name"; then
+        die "deleting $stack_name (ROLLBACK_COMPLETE after a failed first create) failed: it is now $(stack_status "$stack_name"). See its events in the console; delete what blocks it (as an administrator: aws cloudformation delete-stack --stack-name $stack_name --role-arn <CloudFormationExecutionRoleArn of the gitlab-oidc stack>, with --retain-resources <logical ids> for resources that cannot be deleted), then retry this job"
+      fi ;;
     ROLLBACK_FAILED | DELETE_FAILED)
       # Some resources of a failed create (or delete) could not be deleted: an administrator decides.
       die "$stack_name is $status: CloudFormation could not delete some of its resources (see its events in the console). As an administrator, fix what blocks them (for example turn off a load balancer's deletion protection), then run: aws cloudformation delete-stack --stack-name $stack_name --role-arn <CloudFormationExecutionRoleArn of the gitlab-oidc stack>; add --retain-resources <logical ids> for resources that still cannot be deleted (then delete those by hand). Retry this job when the stack is gone." ;;
@@ -68,6 +71,10 @@ for line in "${lines[@]}"; do
     ${role_args[@]+"${role_args[@]}"} \
     ${caps[@]+"${caps[@]}"} \
     ${override_args[@]+"${override_args[@]}"}; then
+    if [[ $(stack_status "$stack_name") == NONE ]]; then
+      # Nothing was created (a template or parameter CloudFormation rejected): there are no events.
+      die "deploying $stack_name failed before CloudFormation created the stack: see the message above"
+    fi
     log "deploying $stack_name failed; its latest failed events (newest first):"
     aws_cli cloudformation describe-stack-events --stack-name "$stack_name" --max-items 100 \
       --query "StackEvents[?contains(ResourceStatus, 'FAILED')].[Timestamp,LogicalResourceId,ResourceStatus,ResourceStatusReason]" \

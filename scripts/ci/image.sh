@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# Default branch: builds the Dockerfile with buildah and pushes it to the ECR repository of the ecr
-# stack, tagged with the commit SHA. Tag pipeline: adds the Git tag to the image the default branch
+# Default branch: builds the Dockerfile with podman, tests the image (image-test.sh: read-only root,
+# non-root, /hello, SIGTERM exit 0) and only then pushes it to the ECR repository of the ecr stack,
+# tagged with the commit SHA. Tag pipeline: adds the Git tag to the image the default branch
 # pushed for that commit, with ECR's put-image (no pull, no build), as the image-tag role, which
 # cannot upload layers: a tag pipeline never brings an image of its own. Safe to re-run and fine
 # with immutable tags: an image that is already in the repository is not built again.
 #
 # Environment: AWS_ID_TOKEN (or AWS credentials) and DEPLOY_ROLE_ARN, or IMAGE_TAG_ROLE_ARN in a tag
 # pipeline; AWS_REGION, optional AWS_ENDPOINT_URL, CI_COMMIT_SHA, optional CI_COMMIT_TAG; BUILDER
-# (default buildah) and BUILD_CONTEXT (default .).
+# (default podman; it also runs the image test) and BUILD_CONTEXT (default .).
 set -euo pipefail
 # shellcheck source=scripts/ci/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-builder=${BUILDER:-buildah}
+builder=${BUILDER:-podman}
 context=${BUILD_CONTEXT:-.}
 require_env CI_COMMIT_SHA
 tag_re='^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$'
@@ -68,6 +69,7 @@ else
     --build-arg VERSION="${CI_COMMIT_SHORT_SHA:-$CI_COMMIT_SHA}" \
     --build-arg SOURCE="${CI_PROJECT_URL:-unknown}" \
     "$context"
+  CONTAINER_ENGINE=$builder "$CI_SCRIPTS_DIR/image-test.sh" "$uri:$CI_COMMIT_SHA"
   "$builder" push "$uri:$CI_COMMIT_SHA"
 fi
 printf '%s:%s\n' "$uri" "$CI_COMMIT_SHA"

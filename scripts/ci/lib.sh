@@ -56,9 +56,11 @@ aws_cli() {
 # aws_assume_role ROLE_VARIABLE : exchanges the job's GitLab ID token (AWS_ID_TOKEN, from id_tokens
 # in .gitlab-ci.yml) for temporary credentials of the role whose ARN is in the named variable, and
 # exports them. Without an ID token, keeps the credentials already in the environment (a local run
-# against an emulator, for example).
+# against an emulator, for example). The token never appears on a command line (where any process
+# could read it): the AWS CLI reads it from a private file (file://, "Loading AWS CLI parameters from
+# a file" in the AWS CLI User Guide).
 aws_assume_role() {
-  local role_variable=$1 role_arn creds
+  local role_variable=$1 role_arn creds token_file errors status=0
   aws_region_setup
   if [[ -z "${AWS_ID_TOKEN:-}" ]]; then
     [[ -n "${AWS_ACCESS_KEY_ID:-}" ]] \
@@ -71,16 +73,44 @@ aws_assume_role() {
   [[ "$role_arn" == arn:aws*:iam::*:role/* ]] \
     || die "$role_variable '$role_arn' does not look like arn:aws:iam::<account>:role/<name>"
   log "assuming $role_arn with the job's GitLab ID token"
+  token_file=$(umask 077 && mktemp)
+  errors=$(mktemp)
+  printf '%s' "$AWS_ID_TOKEN" >"$token_file"
   creds=$(aws_cli sts assume-role-with-web-identity \
     --role-arn "$role_arn" \
     --role-session-name "gitlab-${CI_PROJECT_ID:-local}-${CI_JOB_ID:-0}" \
-    --web-identity-token "$AWS_ID_TOKEN" \
+    --web-identity-token "file://$token_file" \
     --duration-seconds 3600 \
     --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' \
-    --output text) || die "could not assume $role_arn: check the role's trust policy (audience and project path)"
+    --output text 2>"$errors") || status=$?
+  rm -f "$token_file"
+  if ((status != 0)); then
+    local error
+    # One line: the CLI v2 prints an empty line before the error.
+    error=$(tr -s '\n' ' ' <"$errors" | sed 's/^ *//; s/ *$//')
+    rm -f "$errors"
+    assume_role_failed "$role_arn" "$error"
+  fi
+  rm -f "$errors"
   read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN <<<"$creds"
   [[ -n "${AWS_SESSION_TOKEN:-}" ]] || die "assume-role-with-web-identity returned no credentials"
   export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+}
+
+# assume_role_failed ROLE_ARN ERROR_TEXT : dies with what happened. Only STS's own refusals of the
+# token point at the trust policy; a network or DNS failure says so.
+assume_role_failed() {
+  local role_arn=$1 error=$2
+  case $error in
+    *"(AccessDenied)"* | *"(InvalidIdentityToken)"* | *"(IDPRejectedClaim)"*)
+      die "AWS refused to let this job assume $role_arn: $error. Check the role's trust policy: the token's audience (OIDC_AUDIENCE, the gitlab-oidc stack's Audience), the project path and ref it allows, and the OIDC provider's URL" ;;
+    *"(ExpiredToken)"*)
+      die "the job's GitLab ID token expired before it was used: $error. Retry the job" ;;
+    *"Could not connect to the endpoint URL"* | *"Connect timeout on endpoint URL"* | *"Could not resolve"*)
+      die "could not reach AWS STS from this runner (a network or DNS problem, not a permissions one): $error. Check the runner's network, proxy and DNS${AWS_ENDPOINT_URL:+, and AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL}" ;;
+    *)
+      die "could not assume $role_arn: ${error:-the AWS CLI failed without a message}" ;;
+  esac
 }
 
 # stack_status STACK_NAME : prints the stack's status, or NONE when it does not exist.

@@ -20,8 +20,14 @@ marker=$(head -n 1 "$file")
 [[ "$marker" == '<!--'*'-->' ]] || die "the first line of $file must be a hidden marker like <!-- name -->"
 notes_url="$CI_API_V4_URL/projects/$CI_PROJECT_ID/merge_requests/$CI_MERGE_REQUEST_IID/notes"
 
+# The token goes to curl in a private header file (curl -H @FILE, curl 7.55+), never on its command
+# line, where any process on the runner could read it.
+header_file=$(umask 077 && mktemp)
+trap 'rm -f "$header_file"' EXIT
+printf 'PRIVATE-TOKEN: %s\n' "$GITLAB_API_TOKEN" >"$header_file"
+
 api() {
-  curl --silent --show-error --fail --retry 3 --header "PRIVATE-TOKEN: $GITLAB_API_TOKEN" "$@" \
+  curl --silent --show-error --fail --retry 3 --header "@$header_file" "$@" \
     || die "GitLab API request failed ($*): check that GITLAB_API_TOKEN is a project access token with the api scope and at least the Reporter role"
 }
 

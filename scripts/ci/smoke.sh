@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # After a deploy: checks that the ECS service runs the task definition and image tag just deployed
 # (the deployment circuit breaker can roll a bad image back) with all its tasks, and that GET /hello
-# on the load balancer answers exactly "Hello world", retrying while the new tasks come up.
+# on the load balancer answers status 200 and exactly "Hello world", retrying while the new tasks
+# come up.
 #
 # Environment: DEPLOY_ROLE_ARN and AWS_ID_TOKEN (or AWS credentials), AWS_REGION, optional
 # AWS_ENDPOINT_URL; IMAGE_TAG (default CI_COMMIT_SHA); SERVICE_URL (default: read from the stack
 # outputs; set it to your own domain when the load balancer has a certificate for it, since the
 # certificate does not match the load balancer's DNS name); SMOKE_ATTEMPTS (default 30) and
-# SMOKE_DELAY_SECONDS (default 10).
+# SMOKE_DELAY_SECONDS (default 10); SMOKE_DNS_SECONDS (default 60), how long a name that does not
+# resolve is retried.
 set -euo pipefail
 # shellcheck source=scripts/ci/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -54,23 +56,41 @@ for ((attempt = 1; ; attempt++)); do
 done
 log "service $service runs $task_definition (image tag $expected_tag), $running of $desired tasks, rollout $rollout"
 
-# 2. The load balancer answers.
+# 2. The load balancer answers: status 200 and exactly "Hello world". A name that does not resolve is
+# retried for SMOKE_DNS_SECONDS (default 60: a new load balancer's name can take a moment to appear in
+# DNS), then fails with its own message instead of using up the whole retry budget.
 url=${SERVICE_URL:-$("$CI_SCRIPTS_DIR/service-url.sh")}
 url=${url%/}
+dns_seconds=${SMOKE_DNS_SECONDS:-60}
 body_file=$(mktemp)
 trap 'rm -f "$body_file"' EXIT
+dns_failing_since=""
 for ((attempt = 1; attempt <= attempts; attempt++)); do
-  if curl --silent --show-error --max-time 5 --output "$body_file" "$url/hello"; then
+  curl_status=0
+  http_status=$(curl --silent --show-error --max-time 5 --output "$body_file" --write-out '%{http_code}' \
+    "$url/hello" 2>"$body_file.err") || curl_status=$?
+  if ((curl_status == 0)); then
+    dns_failing_since=""
     body=$(cat "$body_file"; printf x)
     body=${body%x}
-    if [[ "$body" == "Hello world" || "$body" == $'Hello world\n' ]]; then
-      log "$url/hello answered 'Hello world' (attempt $attempt)"
+    if [[ "$http_status" == 200 && ("$body" == "Hello world" || "$body" == $'Hello world\n') ]]; then
+      log "$url/hello answered 200 'Hello world' (attempt $attempt)"
+      rm -f "$body_file.err"
       exit 0
     fi
-    log "attempt $attempt/$attempts: $url/hello answered '$(head -c 200 "$body_file")'"
+    log "attempt $attempt/$attempts: $url/hello answered HTTP $http_status '$(head -c 200 "$body_file")'"
+  elif ((curl_status == 6)); then
+    # curl exit status 6: "Couldn't resolve host. The given remote host was not resolved." (curl(1), EXIT CODES)
+    dns_failing_since=${dns_failing_since:-$SECONDS}
+    if ((SECONDS - dns_failing_since >= dns_seconds)); then
+      die "the host of $url does not resolve ($(cat "$body_file.err")) for ${dns_seconds}s: check SERVICE_URL, or the load balancer's DNS name in the alb stack's outputs"
+    fi
+    log "attempt $attempt/$attempts: $url does not resolve yet: $(cat "$body_file.err")"
   else
-    log "attempt $attempt/$attempts: $url/hello did not answer"
+    dns_failing_since=""
+    log "attempt $attempt/$attempts: $url/hello did not answer: $(cat "$body_file.err")"
   fi
   ((attempt == attempts)) || sleep "$delay"
 done
-die "$url/hello did not answer 'Hello world' after $attempts attempts"
+rm -f "$body_file.err"
+die "$url/hello did not answer 200 'Hello world' after $attempts attempts"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tests of deploy-stacks.sh, image.sh and smoke.sh with the fake AWS CLI, buildah and curl.
+# Tests of deploy-stacks.sh, image.sh, image-test.sh and smoke.sh with the fake AWS CLI, podman and curl.
 # shellcheck source=scripts/ci/tests/testlib.sh
 source "$(dirname "$0")/testlib.sh"
 
@@ -70,19 +70,67 @@ test_deploy_without_execution_role_is_refused() {
   assert_contains "$err" "missing CI/CD variable(s): CFN_EXECUTION_ROLE_ARN"
 }
 
-test_image_is_built_and_pushed_once() {
+test_image_is_built_tested_and_pushed_once() {
   given_stack hello-prod-ecr UPDATE_COMPLETE "RepositoryUri=$uri"
-  CI_PROJECT_URL=https://gitlab.example.com/group/project run_script image.sh
+  CI_PROJECT_URL=https://gitlab.example.com/group/project FAKE_CURL_BODY="Hello world" run_script image.sh
   assert_status 0
-  assert_contains "$(calls)" "buildah login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com"
-  assert_contains "$(calls)" "buildah build --tag $uri:$sha --file ./Dockerfile --build-arg REVISION=$sha"
+  assert_contains "$(calls)" "podman login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com"
+  assert_contains "$(calls)" "podman build --tag $uri:$sha --file ./Dockerfile --build-arg REVISION=$sha"
   assert_contains "$(calls)" "--build-arg SOURCE=https://gitlab.example.com/group/project ."
-  assert_contains "$(calls)" "buildah push $uri:$sha"
+  # Tested before it is pushed.
+  assert_contains "$(calls)" "podman run --detach --name image-test-"
+  assert_contains "$(calls)" "--read-only --read-only-tmpfs=false"
+  assert_contains "$(calls)" "podman kill --signal TERM"
+  [[ $(grep -n 'podman kill --signal TERM' "$FAKE_AWS_STATE/calls.log" | cut -d: -f1) -lt \
+     $(grep -n 'podman push' "$FAKE_AWS_STATE/calls.log" | cut -d: -f1) ]] || fail "pushed before the test ran"
+  assert_contains "$err" "SIGTERM -> exit status 0; $uri:$sha can ship"
+  assert_contains "$(calls)" "podman push $uri:$sha"
   : >"$FAKE_AWS_STATE/calls.log"
   run_script image.sh
   assert_status 0
-  assert_not_contains "$(calls)" "buildah"
+  assert_not_contains "$(calls)" "podman"
   assert_contains "$err" "is already in ECR: not building it again"
+}
+
+test_image_that_fails_its_test_is_not_pushed() {
+  given_stack hello-prod-ecr UPDATE_COMPLETE "RepositoryUri=$uri"
+  FAKE_CURL_BODY="Hello world" FAKE_PODMAN_EXIT=143 run_script image.sh
+  assert_status 1
+  assert_contains "$err" "image test of $uri:$sha: exit status 143 after SIGTERM, expected 0"
+  assert_not_contains "$(calls)" "podman push"
+  [[ ! -e "$FAKE_AWS_STATE/images/$sha" ]] || fail "the image was pushed"
+}
+
+test_image_test_refuses_a_root_jvm() {
+  FAKE_CURL_BODY="Hello world" FAKE_PODMAN_UID=0 run_script image-test.sh "$uri:$sha"
+  assert_status 1
+  assert_contains "$err" "the JVM runs with uids '0 0 0 0' and gids '0 0 0 0', expected 10001"
+}
+
+test_image_test_refuses_a_root_user_in_the_image() {
+  FAKE_PODMAN_USER=root run_script image-test.sh "$uri:$sha"
+  assert_status 1
+  assert_contains "$err" "USER is 'root', expected 10001:10001"
+  assert_not_contains "$(calls)" "podman run"
+}
+
+test_image_test_refuses_a_wrong_answer() {
+  FAKE_CURL_BODY="Hello" run_script image-test.sh "$uri:$sha"
+  assert_status 1
+  assert_contains "$err" "GET /hello answered 200 'Hello', expected 'Hello world'"
+}
+
+test_image_test_gives_up_when_the_server_never_answers() {
+  IMAGE_TEST_START_SECONDS=1 run_script image-test.sh "$uri:$sha"
+  assert_status 1
+  assert_contains "$err" "no 200 on /hello within 1s"
+  assert_contains "$err" "fake container log"
+}
+
+test_image_test_fails_when_sigterm_does_not_stop_the_server() {
+  FAKE_CURL_BODY="Hello world" FAKE_PODMAN_IGNORE_TERM=1 run_script image-test.sh "$uri:$sha"
+  assert_status 1
+  assert_contains "$err" "still running 10 s after SIGTERM"
 }
 
 test_tag_pipeline_adds_the_git_tag_without_rebuilding() {
@@ -92,7 +140,7 @@ test_tag_pipeline_adds_the_git_tag_without_rebuilding() {
   assert_status 0
   assert_contains "$(calls)" "sts assume-role-with-web-identity --role-arn $tag_role"
   assert_not_contains "$(calls)" "$DEPLOY_ROLE_ARN"
-  assert_not_contains "$(calls)" "buildah"
+  assert_not_contains "$(calls)" "podman"
   assert_contains "$(calls)" "ecr put-image --repository-name hello-prod --image-tag v1.2.0"
   [[ -f "$FAKE_AWS_STATE/images/v1.2.0" ]] || fail "tag v1.2.0 not pushed"
 }
@@ -102,7 +150,7 @@ test_tag_pipeline_never_builds_an_image_of_its_own() {
   CI_COMMIT_TAG=v1.2.0 IMAGE_TAG_ROLE_ARN=$tag_role run_script image.sh
   assert_status 1
   assert_contains "$err" "$uri:$sha is not in ECR: a tag pipeline only tags the image a default-branch pipeline built"
-  assert_not_contains "$(calls)" "buildah"
+  assert_not_contains "$(calls)" "podman"
   assert_not_contains "$(calls)" "put-image"
 }
 
@@ -139,6 +187,7 @@ test_smoke_passes_when_the_new_image_answers_hello_world() {
   assert_contains "$(calls)" "ecs describe-services --cluster hello-prod --services hello-prod"
   assert_not_contains "$(calls)" "describe-task-definition" # the deploy role may not call it
   assert_contains "$(calls)" "curl --silent --show-error --max-time 5 --output"
+  assert_contains "$(calls)" "--write-out %{http_code}"
   assert_contains "$(calls)" "http://hello.example.test/hello"
   assert_contains "$err" "runs $taskdef (image tag $sha), 2 of 2 tasks, rollout COMPLETED"
 }
@@ -178,7 +227,33 @@ test_smoke_fails_on_a_wrong_answer_after_retries() {
   FAKE_CURL_BODY="Hello world!" SMOKE_ATTEMPTS=3 SMOKE_DELAY_SECONDS=0 run_script smoke.sh
   assert_status 1
   assert_eq "$(grep -c '^curl ' "$FAKE_AWS_STATE/calls.log")" 3
-  assert_contains "$err" "did not answer 'Hello world' after 3 attempts"
+  assert_contains "$err" "did not answer 200 'Hello world' after 3 attempts"
+}
+
+test_smoke_fails_on_the_right_body_with_an_error_status() {
+  given_service "$sha" "$taskdef COMPLETED 2 2"
+  FAKE_CURL_BODY="Hello world" FAKE_CURL_STATUS=503 SMOKE_ATTEMPTS=2 SMOKE_DELAY_SECONDS=0 run_script smoke.sh
+  assert_status 1
+  assert_contains "$err" "answered HTTP 503 'Hello world'"
+  assert_contains "$err" "did not answer 200 'Hello world' after 2 attempts"
+}
+
+test_smoke_fails_fast_with_a_clear_line_when_the_name_does_not_resolve() {
+  given_service "$sha" "$taskdef COMPLETED 2 2"
+  FAKE_CURL_FAILURE=resolve SERVICE_URL=http://hello.invalid SMOKE_ATTEMPTS=30 SMOKE_DELAY_SECONDS=1 \
+    SMOKE_DNS_SECONDS=2 run_script smoke.sh
+  assert_status 1
+  assert_contains "$err" "the host of http://hello.invalid does not resolve (curl: (6) Could not resolve host: hello.invalid) for 2s"
+  calls_made=$(grep -c '^curl ' "$FAKE_AWS_STATE/calls.log")
+  ((calls_made >= 2 && calls_made <= 4)) || fail "expected about 3 curl calls within the DNS window, got $calls_made"
+}
+
+test_smoke_retries_a_refused_connection_until_the_budget_ends() {
+  given_service "$sha" "$taskdef COMPLETED 2 2"
+  SMOKE_ATTEMPTS=3 SMOKE_DELAY_SECONDS=0 run_script smoke.sh
+  assert_status 1
+  assert_contains "$err" "attempt 1/3: http://hello.example.test/hello did not answer: curl: (7) Failed to connect"
+  assert_eq "$(grep -c '^curl ' "$FAKE_AWS_STATE/calls.log")" 3
 }
 
 test_smoke_fails_on_a_failed_rollout() {
@@ -203,6 +278,71 @@ test_failed_update_rollback_stops_the_deploy_with_instructions() {
   run_script deploy-stacks.sh --only service
   assert_status 1
   assert_contains "$err" "continue-update-rollback --stack-name hello-prod-service"
+}
+
+test_deploy_rejected_before_the_stack_exists_asks_for_no_events() {
+  echo "An error occurred (ValidationError) when calling the CreateChangeSet operation: Template format error: Unresolved resource dependencies [Vpc] in the Resources block of the template" \
+    >"$FAKE_AWS_STATE/fail/deploy-hello-prod-network"
+  run_script deploy-stacks.sh --except ecr
+  assert_status 1
+  assert_contains "$err" "deploying hello-prod-network failed before CloudFormation created the stack: see the message above"
+  assert_contains "$err" "Unresolved resource dependencies [Vpc]"
+  assert_not_contains "$(calls)" "describe-stack-events"
+}
+
+test_failed_delete_of_a_rolled_back_first_create_stops_with_its_own_message() {
+  given_stack hello-prod-ecr ROLLBACK_COMPLETE
+  echo 'Waiter StackDeleteComplete failed: Waiter encountered a terminal failure state: For expression "Stacks[].StackStatus" we matched expected path: "DELETE_FAILED" at least once' \
+    >"$FAKE_AWS_STATE/fail/wait-hello-prod-ecr"
+  run_script deploy-stacks.sh --only ecr
+  assert_status 1
+  assert_contains "$err" "deleting hello-prod-ecr (ROLLBACK_COMPLETE after a failed first create) failed: it is now DELETE_FAILED"
+  assert_contains "$err" "--retain-resources"
+  assert_not_contains "$(calls)" "deploy --stack-name hello-prod-ecr"
+}
+
+test_id_token_is_read_from_a_file_never_passed_on_the_command_line() {
+  run_script deploy-stacks.sh --only ecr
+  assert_status 0
+  assert_contains "$(calls)" "--web-identity-token file://"
+  assert_not_contains "$(calls)" "fake-id-token"
+  # The file is removed once the credentials are read.
+  token_file=$(grep -o 'file://[^ ]*' "$FAKE_AWS_STATE/calls.log" | head -n 1)
+  [[ ! -e "${token_file#file://}" ]] || fail "token file ${token_file#file://} left behind"
+}
+
+test_refused_token_points_at_the_trust_policy() {
+  echo '254 An error occurred (InvalidIdentityToken) when calling the AssumeRoleWithWebIdentity operation: Incorrect token audience' \
+    >"$FAKE_AWS_STATE/fail/sts"
+  run_script deploy-stacks.sh --only ecr
+  assert_status 1
+  assert_contains "$err" "AWS refused to let this job assume $DEPLOY_ROLE_ARN: An error occurred (InvalidIdentityToken)"
+  assert_contains "$err" "Check the role's trust policy"
+}
+
+test_access_denied_points_at_the_trust_policy() {
+  echo '254 An error occurred (AccessDenied) when calling the AssumeRoleWithWebIdentity operation: Not authorized to perform sts:AssumeRoleWithWebIdentity' \
+    >"$FAKE_AWS_STATE/fail/sts"
+  run_script deploy-stacks.sh --only ecr
+  assert_status 1
+  assert_contains "$err" "Check the role's trust policy"
+}
+
+test_unreachable_sts_is_reported_as_a_network_problem() {
+  echo '255 Could not connect to the endpoint URL: "https://sts.us-east-1.amazonaws.com/"' >"$FAKE_AWS_STATE/fail/sts"
+  run_script deploy-stacks.sh --only ecr
+  assert_status 1
+  assert_contains "$err" "could not reach AWS STS from this runner (a network or DNS problem, not a permissions one)"
+  assert_not_contains "$err" "trust policy"
+}
+
+test_other_sts_failure_is_shown_as_it_is() {
+  echo '254 An error occurred (RegionDisabledException) when calling the AssumeRoleWithWebIdentity operation: STS is not activated in this region' \
+    >"$FAKE_AWS_STATE/fail/sts"
+  run_script deploy-stacks.sh --only ecr
+  assert_status 1
+  assert_contains "$err" "could not assume $DEPLOY_ROLE_ARN: An error occurred (RegionDisabledException)"
+  assert_not_contains "$err" "trust policy"
 }
 
 run_tests

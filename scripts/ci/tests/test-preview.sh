@@ -33,13 +33,15 @@ test_first_preview_creates_new_stacks_and_leaves_them_for_the_deploy() {
   note=$(cat preview/note.md)
   assert_contains "$note" "<!-- hello-stack:changeset-preview -->"
   assert_contains "$note" "| \`network\` | \`hello-prod-ecr\` | new stack: 2 Add |"
-  assert_contains "$note" "cannot be previewed until the new stack(s) \`ecr\`, \`network\`, \`alb\` are deployed"
+  # Only alb exports the TargetGroupArn the service imports.
+  assert_contains "$note" "cannot be previewed until the new stack(s) \`alb\` are deployed"
   assert_contains "$out" "### CloudFormation preview"
 }
 
 test_existing_stacks_keep_their_current_values_like_deploy_does() {
   for s in ecr network alb service; do given_stack "hello-prod-$s" UPDATE_COMPLETE; done
-  echo '["AppName","EnvName","ImageTag","DesiredCount"]' >"$FAKE_AWS_STATE/stacks/hello-prod-service/params.json"
+  # RemovedParam: the deployed stack has it, the merge request's template no longer declares it.
+  echo '["AppName","EnvName","RemovedParam","ImageTag","DesiredCount"]' >"$FAKE_AWS_STATE/stacks/hello-prod-service/params.json"
   given_change_sets empty-service.json modify-network.json remove-alb.json empty-service.json
   CFN_PARAM_DesiredCount=3 run_script preview.sh
   assert_status 0
@@ -64,14 +66,47 @@ test_rejected_template_is_in_the_note_and_fails_the_job_after_cleanup() {
   assert_not_contains "$(calls)" "delete-change-set --stack-name hello-prod-alb"
 }
 
-test_busy_stack_stops_the_preview_and_still_cleans_up() {
+test_busy_stack_is_waited_for_with_progress_lines() {
+  for s in ecr alb service; do given_stack "hello-prod-$s" UPDATE_COMPLETE; done
+  given_stack hello-prod-network $'UPDATE_IN_PROGRESS\nUPDATE_COMPLETE_CLEANUP_IN_PROGRESS\nUPDATE_COMPLETE'
+  given_change_sets empty-service.json empty-service.json empty-service.json empty-service.json
+  PREVIEW_STACK_POLL_SECONDS=0 run_script preview.sh
+  assert_status 0
+  assert_contains "$err" "stack hello-prod-network is UPDATE_IN_PROGRESS (a deploy is running): waiting for it, check 1 of 120"
+  assert_contains "$err" "stack hello-prod-network is UPDATE_COMPLETE_CLEANUP_IN_PROGRESS (a deploy is running): waiting for it, check 2 of 120"
+  assert_contains "$(calls)" "create-change-set --stack-name hello-prod-network --change-set-name preview-mr-local-pipeline-1001 --change-set-type UPDATE"
+}
+
+test_busy_stack_that_stays_busy_stops_the_preview_and_still_cleans_up() {
   given_stack hello-prod-network UPDATE_IN_PROGRESS
   given_change_sets new-ecr.json new-ecr.json new-ecr.json new-ecr.json
-  run_script preview.sh
+  PREVIEW_STACK_POLL_SECONDS=0 PREVIEW_STACK_WAIT_ATTEMPTS=2 run_script preview.sh
   assert_status 1
-  assert_contains "$err" "stack hello-prod-network is UPDATE_IN_PROGRESS; retry the job when that has finished"
+  assert_contains "$err" "stack hello-prod-network is still UPDATE_IN_PROGRESS after 0 s; retry the job when that has finished"
+  assert_eq "$(grep -c 'describe-stacks --stack-name hello-prod-network --query Stacks.*StackStatus' "$FAKE_AWS_STATE/calls.log")" 3
   assert_contains "$(calls)" "delete-change-set --stack-name hello-prod-ecr"
   assert_not_contains "$(calls)" "delete-stack"
+}
+
+test_removed_parameter_is_not_kept_with_use_previous_value() {
+  given_stack hello-prod-service UPDATE_COMPLETE
+  echo '["AppName","EnvName","ImageTag","DesiredCount","MaxCapacity"]' >"$FAKE_AWS_STATE/stacks/hello-prod-service/params.json"
+  given_change_sets new-ecr.json new-ecr.json new-ecr.json empty-service.json
+  run_script preview.sh
+  assert_status 0
+  assert_not_contains "$(cat "$FAKE_AWS_STATE/parameters-hello-prod-service.json")" MaxCapacity
+  assert_not_contains "$(cat preview/note.md)" "do not exist in the template"
+}
+
+test_fake_aws_rejects_a_parameter_the_template_does_not_declare_like_cloudformation() {
+  # The honesty of the fake the test above relies on: the same call with MaxCapacity kept fails.
+  given_template_parameters service AppName EnvName ImageTag
+  given_stack hello-prod-service UPDATE_COMPLETE
+  echo '["AppName","EnvName","ImageTag","DesiredCount"]' >"$FAKE_AWS_STATE/stacks/hello-prod-service/params.json"
+  given_change_sets new-ecr.json new-ecr.json new-ecr.json empty-service.json
+  run_script preview.sh
+  assert_status 1
+  assert_contains "$(cat preview/note.md)" "Parameters: [DesiredCount] do not exist in the template"
 }
 
 test_second_preview_before_the_first_deploy_reuses_the_review_stacks() {
@@ -92,6 +127,33 @@ test_missing_export_rejected_at_once_on_a_first_merge_request_passes() {
   assert_status 0
   assert_contains "$(cat preview/note.md)" "\`alb\`"
   assert_not_contains "$err" "at least one change set could not be created"
+}
+
+test_missing_export_of_a_stack_outside_the_preview_fails_and_names_it() {
+  # gitlab-oidc is deployed by an administrator; a missing or misnamed one is not "waiting".
+  given_change_sets new-ecr.json new-ecr.json new-ecr.json failed-service.json
+  echo "An error occurred (ValidationError) when calling the CreateChangeSet operation: No export named hello-prod-PermissionsBoundaryArn found" \
+    >"$FAKE_AWS_STATE/fail/create-change-set-hello-prod-alb"
+  run_script preview.sh
+  assert_status 1
+  assert_contains "$err" "stack alb imports hello-prod-PermissionsBoundaryArn: stack gitlab-oidc should export it"
+  assert_contains "$(cat preview/note.md)" "| \`alb\` | \`hello-prod-alb\` | **CHANGE SET FAILED**"
+  assert_contains "$err" "at least one change set could not be created"
+}
+
+test_missing_export_of_an_existing_stack_is_not_waiting() {
+  for s in ecr network alb service; do given_stack "hello-prod-$s" UPDATE_COMPLETE; done
+  given_change_sets empty-service.json empty-service.json empty-service.json failed-service.json
+  run_script preview.sh
+  assert_status 1
+  assert_contains "$err" "stack service imports hello-prod-TargetGroupArn: stack alb exports it in this template but not yet in AWS"
+  assert_not_contains "$(cat preview/note.md)" "cannot be previewed until"
+}
+
+test_exports_follow_app_and_env_names() {
+  given_change_sets new-ecr.json new-ecr.json new-ecr.json failed-service.json
+  APP_NAME=shop ENV_NAME=dev run_script preview.sh
+  assert_eq "$(jq -c .alb preview/exports.json)" '["shop-dev-LoadBalancerUrl","shop-dev-TargetGroupArn"]'
 }
 
 test_missing_role_variable_is_named() {

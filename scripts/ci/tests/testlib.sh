@@ -16,9 +16,12 @@ setup() {
   mkdir -p "$FAKE_AWS_STATE"/{stacks,changesets,fail,images,ecs} "$WORK/repo/templates"
   : >"$FAKE_AWS_STATE/calls.log"
   cp "$TESTS_DIR/fixtures/stacks.json" "$WORK/repo/templates/stacks.json"
-  local t
+  # Each template declares the parameters stacks.json lists for it (the fake aws rejects others).
+  local t params
   for t in gitlab-oidc ecr network alb service; do
-    printf 'Resources: {}\n' >"$WORK/repo/templates/$t.yaml"
+    mapfile -t params < <(jq -r --arg t "$t" '.stacks[] | select(.name == $t) | .parameters[].name' \
+      "$WORK/repo/templates/stacks.json")
+    given_template_parameters "$t" "${params[@]}"
   done
   cd "$WORK/repo"
   export PATH="$TESTS_DIR/fakes:$PATH"
@@ -30,7 +33,21 @@ setup() {
   export CI_PIPELINE_ID=1001 CI_PROJECT_ID=42 CI_JOB_ID=7
 }
 
-# given_stack STACK_NAME STATUS [Key=Value output]... : an existing stack.
+# given_template_parameters NAME [PARAMETER]... : templates/NAME.yaml declares these parameters.
+given_template_parameters() {
+  local file="$WORK/repo/templates/$1.yaml" p
+  shift
+  {
+    if (($#)); then
+      echo "Parameters:"
+      for p in "$@"; do printf '  %s:\n    Type: String\n' "$p"; done
+    fi
+    echo "Resources: {}"
+  } >"$file"
+}
+
+# given_stack STACK_NAME STATUS [Key=Value output]... : an existing stack. STATUS may hold several
+# lines: one per status check, the last one repeats.
 given_stack() {
   local dir="$FAKE_AWS_STATE/stacks/$1" kv
   mkdir -p "$dir/outputs"

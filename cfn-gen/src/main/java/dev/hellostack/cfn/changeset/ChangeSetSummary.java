@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -16,13 +17,14 @@ import java.util.stream.Collectors;
  * Markdown of one merge-request note.
  *
  * <pre>
- * changeset-summary [--context TEXT] (--stack NAME=FILE | --new-stack NAME=FILE)...
+ * changeset-summary [--context TEXT] [--exports FILE] (--stack NAME=FILE | --new-stack NAME=FILE)...
  * </pre>
  *
  * <p>{@code --new-stack} marks a stack that does not exist yet (its change set was created with
- * {@code --change-set-type CREATE}). The note starts with {@link #MARKER}, so the pipeline finds and
+ * {@code --change-set-type CREATE}). {@code --exports} is a JSON object of every stack's export names
+ * (resolved, as CloudFormation reports them), by stack name; see {@link #waitsFor}. The note starts with {@link #MARKER}, so the pipeline finds and
  * updates the same note on later pushes. Exit status: 0 when every change set was created (or was
- * empty, or waits for the exports of a new stack earlier in the order), 1 when at least one could
+ * empty, or waits for an export of a new stack earlier in the order), 1 when at least one could
  * not be created (the note is still printed and says why), 2 for bad arguments or unreadable files.
  */
 public final class ChangeSetSummary {
@@ -31,10 +33,14 @@ public final class ChangeSetSummary {
     public static final String MARKER = "<!-- hello-stack:changeset-preview -->";
 
     static final String USAGE =
-            "usage: changeset-summary [--context TEXT] (--stack NAME=FILE | --new-stack NAME=FILE)...\n"
+            "usage: changeset-summary [--context TEXT] [--exports FILE] (--stack NAME=FILE | --new-stack NAME=FILE)...\n"
                     + "  --stack NAME=FILE      describe-change-set JSON of an existing stack (deploy order)\n"
                     + "  --new-stack NAME=FILE  the same for a stack the change set would create\n"
-                    + "  --context TEXT         a line shown under the title (commit, pipeline link)";
+                    + "  --context TEXT         a line shown under the title (commit, pipeline link)\n"
+                    + "  --exports FILE         JSON {\"stack\": [\"export name\", ...]} of every stack, also those\n"
+                    + "                         not previewed; without it a missing export is always a failure";
+
+    private static final Pattern NO_EXPORT = Pattern.compile("No export named (\\S+?) found");
 
     private static final Pattern STACK_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9-]*");
 
@@ -44,6 +50,7 @@ public final class ChangeSetSummary {
     public static int run(List<String> args, PrintStream out, PrintStream err) {
         List<ChangeSet> changeSets = new ArrayList<>();
         String context = "";
+        Exports exports = Exports.NONE;
         try {
             for (int i = 0; i < args.size(); i++) {
                 String arg = args.get(i);
@@ -66,13 +73,14 @@ public final class ChangeSetSummary {
                                 ChangeSet.read(name, Path.of(value.substring(eq + 1)), arg.equals("--new-stack")));
                     }
                     case "--context" -> context = valueOf(args, i++, arg);
+                    case "--exports" -> exports = Exports.read(Path.of(valueOf(args, i++, arg)));
                     case "-h", "--help" -> {
                         out.println(USAGE);
                         return 0;
                     }
                     default ->
                             throw new IllegalArgumentException(
-                                    "unknown argument '" + arg + "'; allowed: --stack, --new-stack, --context, --help");
+                                    "unknown argument '" + arg + "'; allowed: --stack, --new-stack, --context, --exports, --help");
                 }
             }
             if (changeSets.isEmpty()) {
@@ -83,12 +91,17 @@ public final class ChangeSetSummary {
             err.println(USAGE);
             return 2;
         }
-        out.print(render(changeSets, context));
+        out.print(render(changeSets, context, exports));
         List<String> failed = new ArrayList<>();
         for (int i = 0; i < changeSets.size(); i++) {
             ChangeSet cs = changeSets.get(i);
-            if (cs.failed() && waitsFor(changeSets.subList(0, i), cs).isEmpty()) {
+            if (cs.failed() && waitsFor(changeSets.subList(0, i), cs, exports).isEmpty()) {
                 failed.add(cs.stack());
+                String missing = missingExport(cs);
+                if (missing != null) {
+                    err.println("changeset-summary: stack " + cs.stack() + " imports " + missing + ": "
+                            + exports.whoShouldExport(missing, changeSets.subList(0, i)));
+                }
             }
         }
         if (!failed.isEmpty()) {
@@ -105,8 +118,13 @@ public final class ChangeSetSummary {
         return args.get(i + 1);
     }
 
-    /** The Markdown note for the given change sets, in the order given. */
+    /** The Markdown note for the given change sets, in the order given, without export names. */
     public static String render(List<ChangeSet> changeSets, String context) {
+        return render(changeSets, context, Exports.NONE);
+    }
+
+    /** The Markdown note for the given change sets, in the order given. */
+    public static String render(List<ChangeSet> changeSets, String context, Exports exports) {
         StringBuilder md = new StringBuilder();
         md.append(MARKER).append('\n');
         md.append("### CloudFormation preview\n\n");
@@ -153,7 +171,7 @@ public final class ChangeSetSummary {
                     .append("` | `")
                     .append(escapeCell(cs.stackName()))
                     .append("` | ")
-                    .append(result(cs, changeSets.subList(0, i)))
+                    .append(result(cs, changeSets.subList(0, i), exports))
                     .append(" |\n");
         }
 
@@ -189,28 +207,47 @@ public final class ChangeSetSummary {
     }
 
     /**
-     * A change set that fails because an export does not exist yet, after a stack earlier in the
-     * deploy order that is itself new (the first preview of a new environment), is expected: the
-     * export appears once the earlier stack is deployed. Returns those earlier new stacks, or an
-     * empty list when the failure is a real one.
+     * A change set that fails with "No export named X found" waits for stack S only when S is a new
+     * stack earlier in the same preview (the first preview of a new environment) and S exports X: the
+     * export appears once S is deployed. Returns those stacks; an empty list means a real failure, for
+     * example an export that a stack outside the preview (gitlab-oidc) should provide, or a misnamed one.
      */
-    static List<String> waitsFor(List<ChangeSet> earlier, ChangeSet cs) {
-        if (!cs.failed() || !cs.statusReason().contains("No export named")) {
+    static List<String> waitsFor(List<ChangeSet> earlier, ChangeSet cs, Exports exports) {
+        String missing = missingExport(cs);
+        if (missing == null) {
             return List.of();
         }
-        return earlier.stream().filter(ChangeSet::newStack).map(ChangeSet::stack).toList();
+        List<String> providers = exports.providers(missing);
+        return earlier.stream()
+                .filter(c -> c.newStack() && providers.contains(c.stack()))
+                .map(ChangeSet::stack)
+                .toList();
     }
 
-    private static String result(ChangeSet cs, List<ChangeSet> earlier) {
+    /** The export a failed change set could not import, or null when it failed for another reason. */
+    static String missingExport(ChangeSet cs) {
+        if (!cs.failed()) {
+            return null;
+        }
+        Matcher m = NO_EXPORT.matcher(cs.statusReason());
+        return m.find() ? m.group(1) : null;
+    }
+
+    private static String result(ChangeSet cs, List<ChangeSet> earlier, Exports exports) {
         if (cs.noChanges()) {
             return "no changes";
         }
-        List<String> waitsFor = waitsFor(earlier, cs);
+        List<String> waitsFor = waitsFor(earlier, cs, exports);
         if (!waitsFor.isEmpty()) {
             return "cannot be previewed until the new stack(s) "
                     + waitsFor.stream().map(s -> "`" + s + "`").collect(Collectors.joining(", "))
                     + " are deployed: "
                     + escapeCell(cs.statusReason());
+        }
+        String missing = missingExport(cs);
+        if (missing != null) {
+            return "**CHANGE SET " + escapeCell(cs.status()) + "**: " + escapeCell(cs.statusReason()) + ": "
+                    + escapeCell(exports.whoShouldExport(missing, earlier));
         }
         if (cs.failed()) {
             String reason = cs.statusReason().isBlank() ? "no reason given" : cs.statusReason();

@@ -180,6 +180,7 @@ public final class Template {
             }
         }
         for (Parameter p : parameters.values()) {
+            p.validate(stackName);
             if (!usedParameters.contains(p.id())) {
                 throw new TemplateException("stack '" + stackName + "', parameter '" + p.id()
                         + "': declared but never used (no Ref or ${" + p.id() + "} refers to it)");

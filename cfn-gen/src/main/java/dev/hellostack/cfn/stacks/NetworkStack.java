@@ -160,7 +160,7 @@ public final class NetworkStack implements Stack {
                         "Action", List.of("s3:GetObject"),
                         "Resource", List.of(Iam.arn("s3:::prod-${AWS::Region}-starport-layer-bucket/*")))));
 
-        Resource flowLogGroup = t.resource("FlowLogGroup", "AWS::Logs::LogGroup")
+        Resource flowLogGroup = LogGroups.keep(t.resource("FlowLogGroup", "AWS::Logs::LogGroup"))
                 .condition(flowLogsOn)
                 .prop("LogGroupName", Fn.sub("/vpc/${AppName}-${EnvName}/flow-logs"))
                 .prop("RetentionInDays", flowLogRetention.ref())

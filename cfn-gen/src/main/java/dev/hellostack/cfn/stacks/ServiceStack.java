@@ -17,8 +17,8 @@ import java.util.TreeMap;
 public final class ServiceStack implements Stack {
 
     /** The retention periods CloudWatch Logs accepts. */
-    static final String[] LOG_RETENTION_DAYS = {"1", "3", "5", "7", "14", "30", "60", "90", "120", "150", "180",
-        "365", "400", "545", "731", "1096", "1827", "2192", "2557", "2922", "3288", "3653"};
+    static final int[] LOG_RETENTION_DAYS = {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+        1827, 2192, 2557, 2922, 3288, 3653};
 
     /**
      * Every memory size Fargate accepts for the Cpu values we allow (512, then 1024 to 30720 in 1024
@@ -137,7 +137,7 @@ public final class ServiceStack implements Stack {
                 .prop("ClusterName", AppEnv.name(""))
                 .prop("ClusterSettings", List.of(Obj.of("Name", "containerInsights", "Value", "enabled")))
                 .prop("Tags", app.tags());
-        Resource logGroup = t.resource("LogGroup", "AWS::Logs::LogGroup")
+        Resource logGroup = LogGroups.keep(t.resource("LogGroup", "AWS::Logs::LogGroup"))
                 .prop("LogGroupName", Fn.sub("/ecs/${AppName}-${EnvName}"))
                 .prop("RetentionInDays", retention.ref())
                 .prop("Tags", app.tags());
@@ -280,7 +280,6 @@ public final class ServiceStack implements Stack {
         t.output("TaskDefinitionArn", taskDef.ref())
                 .description("The task definition this stack deployed; the service should be running it (a rolled-back "
                         + "deployment runs an older one).");
-        t.output("ServiceUrl", AppEnv.importValue(AlbStack.URL)).description("Where the service answers.");
         return t;
     }
 }

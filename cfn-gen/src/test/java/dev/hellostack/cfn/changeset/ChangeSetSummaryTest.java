@@ -119,39 +119,90 @@ class ChangeSetSummaryTest {
     void failedChangeSetIsShownWithItsReasonAndFailsTheRun() {
         Result r =
                 run(
+                        "--exports", sample("exports.json"),
                         "--stack", "alb=" + sample("remove-alb.json"),
                         "--new-stack", "service=" + sample("failed-service.json"));
         assertEquals(1, r.status());
         assertTrue(
                 r.out().contains(
-                        "| `service` | `hello-prod-service` | **CHANGE SET FAILED**: No export named hello-prod-TargetGroupArn found |"),
+                        "| `service` | `hello-prod-service` | **CHANGE SET FAILED**: No export named hello-prod-TargetGroupArn"
+                                + " found: stack alb exports it in this template but not yet in AWS: deploy alb first,"
+                                + " then preview again |"),
                 r.out());
         assertTrue(r.err().contains("could not be created for: service"), r.err());
     }
 
     @Test
-    void missingExportAfterANewStackIsExpectedNotAFailure() {
+    void missingExportOfANewStackEarlierInThePreviewIsExpectedNotAFailure() {
         Result r =
                 run(
+                        "--exports", sample("exports.json"),
                         "--new-stack", "ecr=" + sample("new-ecr.json"),
+                        "--new-stack", "alb=" + sample("new-ecr.json"),
                         "--new-stack", "service=" + sample("failed-service.json"));
         assertEquals(0, r.status(), r.err());
         assertTrue(
                 r.out().contains(
-                        "| `service` | `hello-prod-service` | cannot be previewed until the new stack(s) `ecr` are deployed:"
+                        "| `service` | `hello-prod-service` | cannot be previewed until the new stack(s) `alb` are deployed:"
                                 + " No export named hello-prod-TargetGroupArn found |"),
                 r.out());
     }
 
     @Test
-    void missingExportWithoutANewStackBeforeItIsAFailure() {
+    void missingExportIsAFailureWhenNoNewStackEarlierExportsIt() {
+        // ecr is new, but it does not export TargetGroupArn: waiting for it would never end.
         Result r =
                 run(
-                        "--stack", "alb=" + sample("remove-alb.json"),
-                        "--new-stack", "service=" + sample("failed-service.json"),
-                        "--new-stack", "ecr=" + sample("new-ecr.json"));
+                        "--exports", sample("exports.json"),
+                        "--new-stack", "ecr=" + sample("new-ecr.json"),
+                        "--new-stack", "service=" + sample("failed-service.json"));
+        assertEquals(1, r.status());
+        assertTrue(r.out().contains("**CHANGE SET FAILED**: No export named hello-prod-TargetGroupArn found: stack alb"
+                + " should export it: is alb deployed"), r.out());
+        assertTrue(r.err().contains("stack service imports hello-prod-TargetGroupArn: stack alb should export it"), r.err());
+    }
+
+    @Test
+    void missingExportOfAStackOutsideThePreviewNamesThatStack(@TempDir Path dir) throws IOException {
+        Path failed = dir.resolve("failed.json");
+        Files.writeString(failed, Files.readString(SAMPLES.resolve("failed-service.json"))
+                .replace("hello-prod-TargetGroupArn", "hello-prod-PermissionsBoundaryArn"));
+        Result r =
+                run(
+                        "--exports", sample("exports.json"),
+                        "--new-stack", "ecr=" + sample("new-ecr.json"),
+                        "--new-stack", "network=" + failed);
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("stack network imports hello-prod-PermissionsBoundaryArn: stack gitlab-oidc should"
+                + " export it: is gitlab-oidc deployed, with the same AppName and EnvName"), r.err());
+    }
+
+    @Test
+    void missingExportNoStackDeclaresIsAFailure(@TempDir Path dir) throws IOException {
+        Path failed = dir.resolve("failed.json");
+        Files.writeString(failed, Files.readString(SAMPLES.resolve("failed-service.json"))
+                .replace("hello-prod-TargetGroupArn", "hello-prod-TargetGroupArm"));
+        Result r = run("--exports", sample("exports.json"), "--new-stack", "alb=" + sample("new-ecr.json"),
+                "--new-stack", "service=" + failed);
+        assertEquals(1, r.status());
+        assertTrue(r.out().contains("no stack of templates/stacks.json exports hello-prod-TargetGroupArm"), r.out());
+    }
+
+    @Test
+    void withoutExportsEveryMissingExportIsAFailure() {
+        Result r =
+                run(
+                        "--new-stack", "alb=" + sample("new-ecr.json"),
+                        "--new-stack", "service=" + sample("failed-service.json"));
         assertEquals(1, r.status());
         assertTrue(r.out().contains("**CHANGE SET FAILED**: No export named"), r.out());
+    }
+
+    @Test
+    void unreadableExportsFileIsABadArgument(@TempDir Path dir) {
+        Result r = run("--exports", dir.resolve("none.json").toString(), "--stack", "alb=" + sample("remove-alb.json"));
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("cannot read exports"), r.err());
     }
 
     @Test
@@ -170,7 +221,7 @@ class ChangeSetSummaryTest {
         Result r = run("--stak", "x=y");
         assertEquals(2, r.status());
         assertTrue(
-                r.err().contains("unknown argument '--stak'; allowed: --stack, --new-stack, --context, --help"),
+                r.err().contains("unknown argument '--stak'; allowed: --stack, --new-stack, --context, --exports, --help"),
                 r.err());
     }
 

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs the pipeline scripts' own tests (scripts/ci/tests/test-*.sh, with fake aws, buildah and
+ * Runs the pipeline scripts' own tests (scripts/ci/tests/test-*.sh, with fake aws, podman and
  * curl) and tests scripts/ci/mr-note.sh against a fake GitLab API on 127.0.0.1. Needs bash, jq and
  * curl, which scripts/install-deps.sh installs.
  */
@@ -196,6 +196,26 @@ class CiScriptsTest {
         assertTrue(requests.get(1).contains("page=2"), requests.toString());
         assertEquals("PUT /api/v4/projects/42/merge_requests/7/notes/151 token=glpat-test-token", requests.get(2));
         assertTrue(JSON.readTree(bodies.get(2)).path("body").asText().contains("A \"quoted\" | note"));
+    }
+
+    @Test
+    void tokenTravelsInAHeaderFileNeverOnTheCommandLine(@TempDir Path dir) throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(fakeGitLab());
+        // A curl in front of the real one that records its arguments, then runs the real curl.
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Path log = dir.resolve("curl-args.log");
+        String realCurl = run(Map.of(), root, "sh", "-c", "command -v curl").output().strip();
+        Path wrapper = bin.resolve("curl");
+        Files.writeString(wrapper, "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '" + log + "'\nexec '" + realCurl
+                + "' \"$@\"\n");
+        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+        env.put("PATH", bin + File.pathSeparator + System.getenv("PATH"));
+        Run r = mrNote(dir, env);
+        assertEquals(0, r.status(), r.output());
+        String args = Files.readString(log);
+        assertTrue(args.contains("--header @"), args);
+        assertTrue(!args.contains("glpat-test-token"), "the token is on curl's command line: " + args);
+        assertEquals("POST /api/v4/projects/42/merge_requests/7/notes token=glpat-test-token", requests.get(1));
     }
 
     @Test

@@ -133,7 +133,7 @@ class GitLabCiConfigTest {
         // silently become the image of every job.
         JsonNode image = config.get("image");
         assertTrue(image == null || image.isTextual(), "top-level 'image' must be an image name, not a job: " + image);
-        assertTrue(jobs.size() >= 7, "expected the seven jobs, found " + jobs.keySet());
+        assertTrue(jobs.size() >= 8, "expected the eight jobs, found " + jobs.keySet());
     }
 
     @Test
@@ -203,31 +203,56 @@ class GitLabCiConfigTest {
         return selected;
     }
 
+    private static final Set<String> CHECKS = Set.of("verify", "verify-image-jdk", "lint");
+
+    private static Set<String> with(Set<String> base, String... more) {
+        Set<String> all = new TreeSet<>(base);
+        all.addAll(List.of(more));
+        return all;
+    }
+
+    /** A merge request from a branch of this project (project 42). */
     private static Set<String> mergeRequest(String... changedFiles) {
+        return mergeRequestFrom("42", changedFiles);
+    }
+
+    private static Set<String> mergeRequestFrom(String sourceProjectId, String... changedFiles) {
         return pipeline(
                 Map.of(
                         "CI_PIPELINE_SOURCE", "merge_request_event",
                         "CI_DEFAULT_BRANCH", "main",
-                        "CI_MERGE_REQUEST_IID", "7"),
+                        "CI_MERGE_REQUEST_IID", "7",
+                        "CI_MERGE_REQUEST_PROJECT_ID", "42",
+                        "CI_MERGE_REQUEST_SOURCE_PROJECT_ID", sourceProjectId),
                 Set.of(changedFiles));
     }
 
     @Test
-    void mergeRequestChangingTheStacksGetsAPreview() {
-        assertEquals(Set.of("verify", "cfn-lint", "preview"), mergeRequest("templates/network.yaml"));
-        assertEquals(Set.of("verify", "cfn-lint", "preview"), mergeRequest("Dockerfile"));
-        assertEquals(
-                Set.of("verify", "cfn-lint", "preview"),
-                mergeRequest("README.md", "cfn-gen/src/main/java/dev/hellostack/cfn/Main.java"));
-        assertEquals(
-                Set.of("verify", "cfn-lint", "preview"),
-                mergeRequest("server/src/main/java/dev/hellostack/server/Main.java"));
+    void mergeRequestChangingWhatThePreviewLooksAtGetsAPreview() {
+        assertEquals(with(CHECKS, "preview"), mergeRequest("templates/network.yaml"));
+        assertEquals(with(CHECKS, "preview"), mergeRequest("README.md", "cfn-gen/src/main/java/dev/hellostack/cfn/Main.java"));
+        assertEquals(with(CHECKS, "preview"), mergeRequest("scripts/ci/preview.sh"));
+        assertEquals(with(CHECKS, "preview"), mergeRequest(".gitlab-ci.yml"));
     }
 
     @Test
-    void mergeRequestNotTouchingTheStacksGetsNoPreview() {
-        assertEquals(Set.of("verify", "cfn-lint"), mergeRequest("README.md"));
-        assertEquals(Set.of("verify", "cfn-lint"), mergeRequest("scripts/ci/smoke.sh", "docs/templates/x.md"));
+    void mergeRequestNotTouchingWhatThePreviewLooksAtGetsNoPreview() {
+        assertEquals(CHECKS, mergeRequest("README.md"));
+        assertEquals(CHECKS, mergeRequest("server/src/main/java/dev/hellostack/server/Main.java"));
+        assertEquals(CHECKS, mergeRequest("Dockerfile", "docs/templates/x.md"));
+        assertEquals(CHECKS, mergeRequest("scripts/container-test.sh"));
+    }
+
+    @Test
+    void forkMergeRequestRunsOnlyTheChecksThatNeedNoSecrets() {
+        // A fork's pipeline has no AWS role variables and no GITLAB_API_TOKEN.
+        Set<String> fork = mergeRequestFrom("99", "templates/network.yaml", "scripts/ci/preview.sh", ".gitlab-ci.yml");
+        assertEquals(CHECKS, fork);
+        for (String name : fork) {
+            assertTrue(jobs.get(name).path("id_tokens").isMissingNode(), name + " gets an AWS ID token in a fork pipeline");
+            String script = String.join("\n", scriptLines(jobs.get(name)));
+            assertFalse(script.contains("scripts/ci/"), name + " runs a pipeline script that needs AWS: " + script);
+        }
     }
 
     @Test
@@ -236,7 +261,7 @@ class GitLabCiConfigTest {
                 pipeline(
                         Map.of("CI_PIPELINE_SOURCE", "push", "CI_DEFAULT_BRANCH", "main", "CI_COMMIT_BRANCH", "main"),
                         Set.of("templates/network.yaml"));
-        assertEquals(Set.of("verify", "cfn-lint", "ecr", "build-image", "deploy", "smoke"), jobs);
+        assertEquals(with(CHECKS, "ecr", "build-image", "deploy", "smoke"), jobs);
     }
 
     @Test
@@ -272,7 +297,7 @@ class GitLabCiConfigTest {
                     jobs.get(name).path("id_tokens").path("AWS_ID_TOKEN").path("aud").asText(),
                     name + " needs id_tokens AWS_ID_TOKEN with aud $OIDC_AUDIENCE");
         }
-        for (String name : List.of("verify", "cfn-lint")) {
+        for (String name : CHECKS) {
             assertTrue(jobs.get(name).path("id_tokens").isMissingNode(), name + " must not get an AWS token");
         }
     }
@@ -287,6 +312,88 @@ class GitLabCiConfigTest {
         assertFalse(deploy.path("interruptible").asBoolean(true), "a deploy must not be interruptible");
     }
 
+    /** README.md and docs/*.md, where the setup is explained. */
+    private static String documentation() throws IOException {
+        StringBuilder text = new StringBuilder(Files.readString(root.resolve("README.md")));
+        Path docs = root.resolve("docs");
+        if (Files.isDirectory(docs)) {
+            try (var files = Files.list(docs)) {
+                for (Path f : files.filter(f -> f.toString().endsWith(".md")).sorted().toList()) {
+                    text.append('\n').append(Files.readString(f));
+                }
+            }
+        }
+        return text.toString();
+    }
+
+    @Test
+    void documentationGivesTheCallThatMakesTheDeployGroupOldestFirst() throws IOException {
+        // GitLab's default process mode is unordered; the API sets oldest_first on the group.
+        String group = jobs.get("deploy").path("resource_group").asText();
+        String call = "resource_groups/" + group + "?process_mode=oldest_first";
+        assertTrue(documentation().contains(call), "README or docs/ must give the API call with " + call);
+        assertTrue(documentation().contains("--request PUT"), "the resource group call is a PUT");
+    }
+
+    @Test
+    void lintJobInstallsExactlyThePinnedCfnLintAndRunsTheReadmeLint() throws IOException {
+        List<String> requirements = Files.readAllLines(root.resolve("scripts/requirements-cfn-lint.txt")).stream()
+                .filter(l -> !l.isBlank() && !l.startsWith("#"))
+                .toList();
+        assertEquals(List.of("cfn-lint==1.51.0"), requirements, "one exact pin, never a range");
+        List<String> lint = scriptLines(jobs.get("lint"));
+        assertEquals(List.of("scripts/install-deps.sh", "scripts/lint.sh"), lint);
+        assertTrue(Files.readString(root.resolve("scripts/install-deps.sh")).contains("-r \"$requirements\""),
+                "install-deps.sh installs cfn-lint from scripts/requirements-cfn-lint.txt");
+        assertTrue(Files.readString(root.resolve("scripts/lint.sh")).contains("scripts/cfn-lint.sh"),
+                "scripts/lint.sh runs cfn-lint");
+        jobs.forEach((name, job) -> {
+            for (String line : scriptLines(job)) {
+                assertFalse(line.contains("cfn-lint") && line.contains("pip"),
+                        name + " installs cfn-lint itself instead of through scripts/install-deps.sh: " + line);
+            }
+        });
+    }
+
+    private static String dockerfileArg(String name) throws IOException {
+        for (String line : Files.readAllLines(root.resolve("Dockerfile"))) {
+            if (line.startsWith("ARG " + name + "=")) {
+                return line.substring(("ARG " + name + "=").length()).strip();
+            }
+        }
+        throw new AssertionError("Dockerfile has no ARG " + name + " with a default");
+    }
+
+    @Test
+    void javaTestsAlsoRunOnTheJdkTheImageIsBuiltWith() throws IOException {
+        JsonNode job = jobs.get("verify-image-jdk");
+        assertEquals(dockerfileArg("BUILD_IMAGE"), job.path("image").asText());
+        assertTrue(scriptLines(job).contains("mvn -B -ntp -pl server -am verify"), scriptLines(job).toString());
+    }
+
+    @Test
+    void baseAndJobImagesComeFromThePublicEcrMirror() throws IOException {
+        for (String arg : List.of("BUILD_IMAGE", "RUNTIME_IMAGE")) {
+            assertTrue(dockerfileArg(arg).startsWith("public.ecr.aws/docker/library/"), arg + "=" + dockerfileArg(arg));
+        }
+        jobs.forEach((name, job) -> {
+            String image = job.path("image").asText();
+            assertTrue(image.startsWith("public.ecr.aws/docker/library/") || image.startsWith("quay.io/"),
+                    name + " pulls " + image + " from Docker Hub, which limits anonymous pulls");
+        });
+    }
+
+    @Test
+    void imageIsBuiltAndTestedWithPodmanBeforeItIsPushed() throws IOException {
+        JsonNode job = jobs.get("build-image");
+        assertEquals("podman", job.path("variables").path("BUILDER").asText());
+        assertTrue(job.path("image").asText().startsWith("quay.io/podman/stable:"), job.path("image").asText());
+        String imageScript = Files.readString(root.resolve("scripts/ci/image.sh"));
+        int test = imageScript.indexOf("image-test.sh");
+        int push = imageScript.indexOf("\"$builder\" push");
+        assertTrue(test > 0 && push > test, "image.sh must run image-test.sh before it pushes");
+    }
+
     @Test
     void verifyPublishesJUnitReportsAndTheCfnGenJar() {
         JsonNode artifacts = jobs.get("verify").path("artifacts");
@@ -296,11 +403,16 @@ class GitLabCiConfigTest {
 
     @Test
     void evaluatorRejectsExpressionsItDoesNotUnderstand() {
-        RuleEvaluator rules = new RuleEvaluator(Map.of("A", "x"), Set.of());
+        RuleEvaluator rules = new RuleEvaluator(Map.of("A", "x", "C", "x"), Set.of());
         assertThrows(IllegalArgumentException.class, () -> rules.evaluate("$A =~ /x/"));
+        assertThrows(IllegalArgumentException.class, () -> rules.evaluate("$A || $B"));
+        assertThrows(IllegalArgumentException.class, () -> rules.evaluate("($A && $B)"));
         assertTrue(rules.evaluate("$A == \"x\""));
         assertFalse(rules.evaluate("$B == $A"));
         assertFalse(rules.evaluate("$B"));
+        assertTrue(rules.evaluate("$A == $C && $A != \"y\""));
+        assertFalse(rules.evaluate("$A == $C && $A != \"x\""));
+        assertTrue(rules.evaluate("$B != $A"));
     }
 
     @Test

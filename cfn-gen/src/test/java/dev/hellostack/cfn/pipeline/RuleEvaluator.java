@@ -10,15 +10,16 @@ import java.util.regex.Pattern;
 
 /**
  * Evaluates GitLab {@code rules} the way GitLab does for the small subset of expressions the
- * pipeline uses: {@code $VAR}, {@code $VAR == "text"}, {@code $VAR == $OTHER}, {@code
- * changes: paths} (with {@code compare_to}) and {@code when}. Anything else fails loudly, so the
+ * pipeline uses: {@code $VAR}, {@code $VAR == "text"}, {@code $VAR == $OTHER}, the same with
+ * {@code !=}, terms joined by {@code &&}, {@code changes: paths} (with {@code compare_to}) and
+ * {@code when}. Anything else fails loudly, so the
  * pipeline's rules stay simple or this evaluator grows with them.
  */
 final class RuleEvaluator {
 
     private static final Pattern DEFINED = Pattern.compile("^\\$(\\w+)$");
     private static final Pattern EQUALS =
-            Pattern.compile("^\\$(\\w+)\\s*==\\s*(?:\"([^\"]*)\"|\\$(\\w+))$");
+            Pattern.compile("^\\$(\\w+)\\s*(==|!=)\\s*(?:\"([^\"]*)\"|\\$(\\w+))$");
 
     private final Map<String, String> variables;
     private final Set<String> changedFiles;
@@ -62,7 +63,19 @@ final class RuleEvaluator {
     }
 
     boolean evaluate(String expression) {
-        String e = expression.strip();
+        if (expression.contains("||") || expression.contains("(")) {
+            throw unsupported(expression);
+        }
+        for (String term : expression.split("&&", -1)) {
+            if (!evaluateTerm(term, expression)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean evaluateTerm(String term, String expression) {
+        String e = term.strip();
         Matcher m = DEFINED.matcher(e);
         if (m.matches()) {
             String value = variables.get(m.group(1));
@@ -71,12 +84,18 @@ final class RuleEvaluator {
         m = EQUALS.matcher(e);
         if (m.matches()) {
             String left = variables.get(m.group(1));
-            String right = m.group(2) != null ? m.group(2) : variables.get(m.group(3));
-            return left != null && left.equals(right);
+            String right = m.group(3) != null ? m.group(3) : variables.get(m.group(4));
+            // GitLab compares undefined variables as null: two undefined ones are equal.
+            boolean equal = left == null ? right == null : left.equals(right);
+            return m.group(2).equals("==") == equal;
         }
-        throw new IllegalArgumentException(
+        throw unsupported(expression);
+    }
+
+    private static IllegalArgumentException unsupported(String expression) {
+        return new IllegalArgumentException(
                 "rule expression '" + expression + "' is not supported by this test; keep rules to"
-                        + " $VAR, $VAR == \"text\" and $VAR == $OTHER");
+                        + " $VAR, $VAR == \"text\", $VAR == $OTHER, != and &&");
     }
 
     private boolean changesMatch(JsonNode changes) {
