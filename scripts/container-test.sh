@@ -199,7 +199,8 @@ for decoy in "${decoys[@]}"; do
   mkdir -p "$(dirname "$ctx/$decoy")"
   echo decoy >"$ctx/$decoy"
 done
-printf 'FROM %s\nCOPY . /context\n' "${bases[1]}" >"$workdir/Containerfile.context"
+# The build stand-in: the context is what the build stage sees, and the runtime base has no find.
+printf 'FROM %s\nCOPY . /context\n' "${bases[0]}" >"$workdir/Containerfile.context"
 podman build --quiet --network host --pull=never -f "$workdir/Containerfile.context" \
   -t localhost/hello-server:context-check "$ctx" >/dev/null || fail "building the context check image failed"
 context_files=$(podman run --rm --network host localhost/hello-server:context-check \
