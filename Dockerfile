@@ -8,9 +8,10 @@
 #
 # Both base images are build arguments, so they can be swapped (e.g. for a digest pin). Both default
 # to registries without an anonymous pull rate limit:
-#   BUILD_IMAGE    the public ECR mirror of Docker Hub's official image (same name and tag;
-#                  docker.io/library/... works as well): a JDK 25 or newer (the AOT cache, -XX:AOTCacheOutput of JEP 514, needs Java 25)
-#                  with jlink and objcopy (binutils, for jlink --strip-debug), Maven 3.8.1+ and bash.
+#   BUILD_IMAGE    a JDK 25 or newer (the AOT cache, -XX:AOTCacheOutput of JEP 514, needs Java 25)
+#                  with jlink and objcopy (binutils, for jlink --strip-debug), Maven 3.8.1+ and bash;
+#                  the default is Docker Hub's official image through its public ECR mirror (same
+#                  name and tag; docker.io/library/... works as well).
 #   RUNTIME_IMAGE  any glibc-based Linux with /etc/passwd and /etc/group; it only provides the C
 #                  library for the jlink-ed runtime (Temurin's JVM links libc alone: libstdc++ and
 #                  zlib are built in). The default is distroless "base-nossl" for Debian 13: glibc,
