@@ -77,12 +77,29 @@ RUN bash /usr/local/bin/aot-training.sh /app/hello-server.aot \
 
 # 5. The user: the runtime base's /etc/passwd and /etc/group plus hello (10001), with no home
 #    directory and no login shell (the server needs neither); the runtime stage runs no command.
+#    And /app/build-info: the version, revision and source the OCI labels carry. Besides recording
+#    them in the file system, it changes with them, so that a layer cache cannot hand the runtime
+#    stage the labels of an earlier build: podman 4 reuses a cached LABEL step when only the
+#    build arguments in it changed (the RUN below is keyed on them, the LABEL is not).
+ARG VERSION=dev
+ARG REVISION=unknown
+ARG SOURCE=unknown
 COPY --from=runtime-base /etc/passwd /etc/group /rootfs/etc/
 RUN echo 'hello:x:10001:10001:hello:/nonexistent:/sbin/nologin' >>/rootfs/etc/passwd \
- && echo 'hello:x:10001:' >>/rootfs/etc/group
+ && echo 'hello:x:10001:' >>/rootfs/etc/group \
+ && mkdir -p /rootfs/app \
+ && printf 'version=%s\nrevision=%s\nsource=%s\n' "$VERSION" "$REVISION" "$SOURCE" >/rootfs/app/build-info
 
 # ---------------------------------------------------------------------------------------------------
 FROM ${RUNTIME_IMAGE}
+
+# COPY keeps the files' modification times, which the AOT cache check relies on.
+COPY --from=build /opt/jre /opt/jre
+COPY --from=build /app /app
+
+# A fixed, non-root uid/gid (the ECS task definition runs as 10001 too), and /app/build-info: the
+# small layer that changes with every build, last.
+COPY --from=build /rootfs/ /
 
 # OCI labels; a pipeline passes e.g. --build-arg VERSION=1.2.3 --build-arg REVISION=$CI_COMMIT_SHA
 # --build-arg SOURCE=$CI_PROJECT_URL.
@@ -94,13 +111,6 @@ LABEL org.opencontainers.image.title="hello-server" \
       org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.version="${VERSION}"
-
-# A fixed, non-root uid/gid (the ECS task definition runs as 10001 too).
-COPY --from=build /rootfs/etc/passwd /rootfs/etc/group /etc/
-
-# COPY keeps the files' modification times, which the AOT cache check relies on.
-COPY --from=build /opt/jre /opt/jre
-COPY --from=build /app /app
 
 USER 10001:10001
 WORKDIR /app
