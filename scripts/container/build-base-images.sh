@@ -3,19 +3,35 @@
 # from a registry (this project's CI). They are made from Debian packages with mmdebstrap and the
 # Temurin 25 JDK already installed on the machine, then imported into podman:
 #
-#   localhost/standin/debian:13-slim                   stands in for RUNTIME_IMAGE (debian:13.x-slim)
-#       Debian 13 "trixie", variant minbase, without docs, man pages and locales, as debian:slim is.
+#   localhost/standin/distroless/base-nossl-debian13   stands in for RUNTIME_IMAGE
+#       (gcr.io/distroless/base-nossl-debian13). Built the way distroless builds it: the data of
+#       exactly the Debian 13 packages its published definition lists, unpacked without running
+#       any maintainer script (no dpkg, no shell), plus the files distroless adds itself. The
+#       definition (github.com/GoogleContainerTools/distroless): static/config.bzl STATIC_PACKAGES
+#       "debian13" = base-files, netbase, tzdata, tzdata-legacy, media-types; base/config.bzl
+#       BASE_NOSSL_PACKAGES "debian13" = libc6; static/static.bzl and common/BUILD.bazel add
+#       /etc/passwd (root, nobody, nonroot 65532), /etc/group, /root, /home/nonroot, /tmp (1777),
+#       /etc/nsswitch.conf, os-release (PRETTY_NAME "Distroless"), the CA bundle
+#       /etc/ssl/certs/ca-certificates.crt from ca-certificates, and one
+#       /var/lib/dpkg/status.d/<package> file per package; ENV PATH and SSL_CERT_FILE. Each
+#       package is unpacked alone, not with its dependencies (libc6's libgcc-s1, tzdata's debconf
+#       are not in the real image either). The build checks the result: no shell, no dpkg or apt,
+#       and status.d lists exactly those six packages.
+#   localhost/standin/debian:13-slim                   Debian 13 "trixie", variant minbase, without
+#       docs, man pages and locales, as debian:13-slim is: the base of the build stand-in.
 #   localhost/standin/maven:3.9.16-eclipse-temurin-25  stands in for BUILD_IMAGE
-#       the image above + the Temurin 25 JDK in /opt/java/openjdk + Apache Maven in
+#       debian:13-slim above + the Temurin 25 JDK in /opt/java/openjdk + Apache Maven in
 #       /usr/share/maven (fetched from Maven Central) + binutils, laid out as the official
 #       maven:*-eclipse-temurin-* images are.
 #
-# Each image is labelled with a hash of its recipe (the mmdebstrap arguments; the Containerfile,
-# the JDK build and the base image) and reused while the recipe is unchanged: building both from
-# scratch takes one to three minutes. Set STANDIN_REBUILD=1 to rebuild anyway.
+# Each image is labelled with a hash of its recipe (the package list and the mmdebstrap
+# arguments; the Containerfile, the JDK build and the base image) and reused while the recipe is
+# unchanged: building all three from scratch takes one to three minutes. Set STANDIN_REBUILD=1 to
+# rebuild anyway.
 #
 # Usage: build-base-images.sh            build what is missing or stale
-#        build-base-images.sh --names    print the two image names (build stand-in first)
+#        build-base-images.sh --names    print the two image names the Dockerfile is built with
+#                                        (BUILD_IMAGE stand-in first, then RUNTIME_IMAGE's)
 #
 # Needs root, podman, mmdebstrap and Maven; scripts/container-test.sh installs and configures them.
 # Environment (all optional):
@@ -26,7 +42,10 @@
 #   STANDIN_REBUILD    1 to rebuild even when the images are up to date
 set -euo pipefail
 
-readonly RUNTIME_STANDIN=localhost/standin/debian:13-slim
+readonly DEBIAN_STANDIN=localhost/standin/debian:13-slim
+readonly RUNTIME_STANDIN=localhost/standin/distroless/base-nossl-debian13
+# gcr.io/distroless/base-nossl-debian13: static's packages, then base-nossl's (see above).
+readonly DISTROLESS_PACKAGES=(base-files netbase tzdata tzdata-legacy media-types libc6)
 readonly MAVEN_VERSION=3.9.16
 readonly BUILD_STANDIN=localhost/standin/maven:${MAVEN_VERSION}-eclipse-temurin-25
 readonly RECIPE_LABEL=dev.hellostack.standin.recipe
@@ -49,7 +68,7 @@ elif (($# > 0)); then
 fi
 
 [[ $(id -u) -eq 0 ]] || die "run as root (mmdebstrap builds the root file system in root mode)"
-for tool in podman mmdebstrap mvn sha256sum; do
+for tool in podman mmdebstrap mvn sha256sum dpkg-deb; do
   command -v "$tool" >/dev/null || die "$tool is not installed (scripts/container-test.sh installs it)"
 done
 [[ -x $jdk_home/bin/jlink && -f $jdk_home/release ]] ||
@@ -101,29 +120,102 @@ remove_replaced() {
 workdir=$(mktemp -d /var/tmp/hellostack-standin.XXXXXX)
 trap 'rm -rf "$workdir"' EXIT
 
-# --- the runtime stand-in: debian:13-slim ------------------------------------------------------
-runtime_recipe=$(recipe_hash "${mmdebstrap_args[@]}" "$suite" "${mirror_args[@]}")
-if up_to_date "$RUNTIME_STANDIN" "$runtime_recipe"; then
-  echo "==> reusing $RUNTIME_STANDIN"
+# --- debian:13-slim, the build stand-in's base ----------------------------------------------
+debian_recipe=$(recipe_hash "${mmdebstrap_args[@]}" "$suite" "${mirror_args[@]}")
+if up_to_date "$DEBIAN_STANDIN" "$debian_recipe"; then
+  echo "==> reusing $DEBIAN_STANDIN"
 else
-  echo "==> building $RUNTIME_STANDIN with mmdebstrap ($suite, minbase)"
-  old_id=$(image_id "$RUNTIME_STANDIN")
+  echo "==> building $DEBIAN_STANDIN with mmdebstrap ($suite, minbase)"
+  old_id=$(image_id "$DEBIAN_STANDIN")
   mmdebstrap "${mmdebstrap_args[@]}" "$suite" "$workdir/rootfs.tar" "${mirror_args[@]}" ||
     die "mmdebstrap failed (is the Debian mirror reachable? set STANDIN_MIRROR to use another)"
   podman import --quiet \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'CMD ["bash"]' \
-    --change "LABEL $RECIPE_LABEL=$runtime_recipe" \
+    --change "LABEL $RECIPE_LABEL=$debian_recipe" \
     --message "hello-stack stand-in for debian:13-slim" \
-    "$workdir/rootfs.tar" "$RUNTIME_STANDIN" >/dev/null || die "podman import failed"
+    "$workdir/rootfs.tar" "$DEBIAN_STANDIN" >/dev/null || die "podman import failed"
   rm -f "$workdir/rootfs.tar"
+  remove_replaced "$old_id" "$DEBIAN_STANDIN"
+fi
+
+# --- the runtime stand-in: gcr.io/distroless/base-nossl-debian13 -----------------------------
+# distroless_rootfs DIR: unpacks the packages into DIR and adds what distroless adds.
+distroless_rootfs() {
+  local root=$1 download=$workdir/download deb pkg
+  # The extract variant downloads the packages (apt adds their dependencies) and unpacks them
+  # without installing; the downloaded .debs are kept, and only the listed ones are used below.
+  mmdebstrap --quiet --mode=root --variant=extract --skip=cleanup/apt/cache --format=directory \
+    --include="$(IFS=,; echo "${DISTROLESS_PACKAGES[*]},ca-certificates")" \
+    "$suite" "$download" "${mirror_args[@]}" ||
+    die "mmdebstrap failed (is the Debian mirror reachable? set STANDIN_MIRROR to use another)"
+  mkdir -p "$root/var/lib/dpkg/status.d"
+  for pkg in "${DISTROLESS_PACKAGES[@]}" ca-certificates; do
+    deb=$(find "$download/var/cache/apt/archives" -maxdepth 1 -name "${pkg}_*.deb" | head -n 1)
+    [[ -n $deb ]] || die "mmdebstrap did not download $pkg"
+    if [[ $pkg == ca-certificates ]]; then
+      # Only the bundle and the copyright file, as distroless's cacerts rule does.
+      mkdir -p "$workdir/ca" "$root/etc/ssl/certs" "$root/usr/share/doc/ca-certificates"
+      dpkg-deb -x "$deb" "$workdir/ca"
+      find "$workdir/ca/usr/share/ca-certificates" -name '*.crt' -print0 | sort -z |
+        xargs -0 cat >"$root/etc/ssl/certs/ca-certificates.crt"
+      cp "$workdir/ca/usr/share/doc/ca-certificates/copyright" "$root/usr/share/doc/ca-certificates/"
+      continue
+    fi
+    # base-files comes first and lays down the /bin -> usr/bin (etc.) links the others rely on.
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$root" --keep-directory-symlink ||
+      die "could not unpack $deb"
+    dpkg-deb -f "$deb" >"$root/var/lib/dpkg/status.d/$pkg"
+  done
+  printf '%s\n' 'root:x:0:0:root:/root:/sbin/nologin' 'nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin' \
+    'nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin' >"$root/etc/passwd"
+  printf '%s\n' 'root:x:0:' 'nobody:x:65534:' 'tty:x:5:' 'staff:x:50:' 'nonroot:x:65532:' >"$root/etc/group"
+  install -d -m 0700 "$root/root"
+  install -d -m 0755 "$root/home"
+  install -d -m 0700 -o 65532 -g 65532 "$root/home/nonroot"
+  install -d -m 1777 "$root/tmp"
+  printf '%s\n' 'passwd:         compat' 'group:          compat' 'shadow:         compat' \
+    'gshadow:        files' '' 'hosts:          files dns' 'networks:       files' '' \
+    'protocols:      db files' 'services:       db files' 'ethers:         db files' \
+    'rpc:            db files' '' 'netgroup:       nis' >"$root/etc/nsswitch.conf"
+  printf '%s\n' 'PRETTY_NAME="Distroless"' 'NAME="Debian GNU/Linux"' 'ID="debian"' 'VERSION_ID="13"' \
+    'VERSION="Debian GNU/Linux 13 (trixie)"' 'HOME_URL="https://github.com/GoogleContainerTools/distroless"' \
+    >"$root/usr/lib/os-release"
+}
+
+runtime_recipe=$(recipe_hash "${DISTROLESS_PACKAGES[@]}" "$(declare -f distroless_rootfs)" "$suite" \
+  "${mirror_args[@]}")
+if up_to_date "$RUNTIME_STANDIN" "$runtime_recipe"; then
+  echo "==> reusing $RUNTIME_STANDIN"
+else
+  echo "==> building $RUNTIME_STANDIN (${DISTROLESS_PACKAGES[*]} from $suite, unpacked)"
+  old_id=$(image_id "$RUNTIME_STANDIN")
+  distroless_rootfs "$workdir/distroless"
+  # What makes it distroless: no shell, no package manager; and no package beyond the list.
+  for tool in sh bash dash busybox dpkg apt apt-get perl; do
+    [[ ! -e $workdir/distroless/usr/bin/$tool ]] || die "the distroless stand-in has /usr/bin/$tool"
+  done
+  packages=$(find "$workdir/distroless/var/lib/dpkg/status.d" -type f -printf '%f\n' | sort | paste -sd' ')
+  [[ $packages == "$(printf '%s\n' "${DISTROLESS_PACKAGES[@]}" | sort | paste -sd' ')" ]] ||
+    die "the distroless stand-in holds packages '$packages', expected ${DISTROLESS_PACKAGES[*]}"
+  tar -C "$workdir/distroless" --numeric-owner -cf "$workdir/distroless.tar" . ||
+    die "could not pack the distroless root file system"
+  podman import --quiet \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt' \
+    --change 'USER 0' \
+    --change 'WORKDIR /' \
+    --change "LABEL $RECIPE_LABEL=$runtime_recipe" \
+    --message "hello-stack stand-in for gcr.io/distroless/base-nossl-debian13" \
+    "$workdir/distroless.tar" "$RUNTIME_STANDIN" >/dev/null || die "podman import failed"
+  rm -rf "$workdir/distroless" "$workdir/distroless.tar" "$workdir/download" "$workdir/ca"
   remove_replaced "$old_id" "$RUNTIME_STANDIN"
 fi
 
 # --- the build stand-in: maven + Temurin 25 ----------------------------------------------------
 containerfile=$(
   cat <<EOF
-FROM $RUNTIME_STANDIN
+FROM $DEBIAN_STANDIN
 ENV JAVA_HOME=/opt/java/openjdk \\
     MAVEN_HOME=/usr/share/maven \\
     LANG=C.UTF-8 \\
@@ -138,7 +230,7 @@ RUN apt-get update -qq \\
 CMD ["mvn"]
 EOF
 )
-build_recipe=$(recipe_hash "$containerfile" "$(image_id "$RUNTIME_STANDIN")" "$jdk_home" "$jdk_version" \
+build_recipe=$(recipe_hash "$containerfile" "$(image_id "$DEBIAN_STANDIN")" "$jdk_home" "$jdk_version" \
   "$MAVEN_VERSION")
 if up_to_date "$BUILD_STANDIN" "$build_recipe"; then
   echo "==> reusing $BUILD_STANDIN"
@@ -169,4 +261,6 @@ else
   remove_replaced "$old_id" "$BUILD_STANDIN"
 fi
 
-podman images --format '    {{.Repository}}:{{.Tag}}  {{.Size}}' --filter reference='localhost/standin/*'
+for image in "$BUILD_STANDIN" "$DEBIAN_STANDIN" "$RUNTIME_STANDIN"; do
+  echo "    $image  $(($(podman image inspect --format '{{.Size}}' "$image") / 1000000)) MB"
+done

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Tests of deploy-stacks.sh, image.sh, image-test.sh and smoke.sh with the fake AWS CLI, podman and curl.
+# Tests of deploy-stacks.sh, image.sh, image-test.sh and smoke.sh with the fake AWS CLI, podman,
+# uname and curl.
 # shellcheck source=scripts/ci/tests/testlib.sh
 source "$(dirname "$0")/testlib.sh"
 
@@ -70,12 +71,21 @@ test_deploy_without_execution_role_is_refused() {
   assert_contains "$err" "missing CI/CD variable(s): CFN_EXECUTION_ROLE_ARN"
 }
 
-test_image_is_built_tested_and_pushed_once() {
+# build_image ARCH : the build-image job of that architecture, on a runner of that architecture.
+build_image() {
+  local machine=x86_64
+  [[ $1 == arm64 ]] && machine=aarch64
+  IMAGE_ARCH=$1 FAKE_UNAME_M=$machine CI_PROJECT_URL=https://gitlab.example.com/group/project \
+    FAKE_CURL_BODY="Hello world" run_script image.sh build
+}
+
+test_each_architecture_is_built_natively_tested_and_pushed_once() {
   given_stack hello-prod-ecr UPDATE_COMPLETE "RepositoryUri=$uri"
-  CI_PROJECT_URL=https://gitlab.example.com/group/project FAKE_CURL_BODY="Hello world" run_script image.sh
+  build_image arm64
   assert_status 0
+  assert_eq "$out" "$uri:$sha-arm64"
   assert_contains "$(calls)" "podman login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com"
-  assert_contains "$(calls)" "podman build --tag $uri:$sha --file ./Dockerfile --build-arg REVISION=$sha"
+  assert_contains "$(calls)" "podman build --platform linux/arm64 --tag $uri:$sha-arm64 --file ./Dockerfile --build-arg REVISION=$sha"
   assert_contains "$(calls)" "--build-arg SOURCE=https://gitlab.example.com/group/project ."
   # Tested before it is pushed.
   assert_contains "$(calls)" "podman run --detach --name image-test-"
@@ -83,22 +93,71 @@ test_image_is_built_tested_and_pushed_once() {
   assert_contains "$(calls)" "podman kill --signal TERM"
   [[ $(grep -n 'podman kill --signal TERM' "$FAKE_AWS_STATE/calls.log" | cut -d: -f1) -lt \
      $(grep -n 'podman push' "$FAKE_AWS_STATE/calls.log" | cut -d: -f1) ]] || fail "pushed before the test ran"
-  assert_contains "$err" "SIGTERM -> exit status 0; $uri:$sha can ship"
-  assert_contains "$(calls)" "podman push $uri:$sha"
+  assert_contains "$err" "SIGTERM -> exit status 0; $uri:$sha-arm64 can ship"
+  assert_contains "$(calls)" "podman push $uri:$sha-arm64"
+  assert_eq "$(cat "$FAKE_AWS_STATE/images/$sha-arm64")" $'mediaType application/vnd.oci.image.manifest.v1+json\narch arm64'
   : >"$FAKE_AWS_STATE/calls.log"
-  run_script image.sh
+  build_image arm64
   assert_status 0
   assert_not_contains "$(calls)" "podman"
-  assert_contains "$err" "is already in ECR: not building it again"
+  assert_contains "$err" "$uri:$sha-arm64 is already in ECR: not building it again"
 }
 
 test_image_that_fails_its_test_is_not_pushed() {
   given_stack hello-prod-ecr UPDATE_COMPLETE "RepositoryUri=$uri"
-  FAKE_CURL_BODY="Hello world" FAKE_PODMAN_EXIT=143 run_script image.sh
+  IMAGE_ARCH=amd64 FAKE_CURL_BODY="Hello world" FAKE_PODMAN_EXIT=143 run_script image.sh build
   assert_status 1
-  assert_contains "$err" "image test of $uri:$sha: exit status 143 after SIGTERM, expected 0"
+  assert_contains "$err" "image test of $uri:$sha-amd64: exit status 143 after SIGTERM, expected 0"
   assert_not_contains "$(calls)" "podman push"
-  [[ ! -e "$FAKE_AWS_STATE/images/$sha" ]] || fail "the image was pushed"
+  [[ ! -e "$FAKE_AWS_STATE/images/$sha-amd64" ]] || fail "the image was pushed"
+}
+
+test_a_runner_of_another_architecture_does_not_build() {
+  given_stack hello-prod-ecr UPDATE_COMPLETE "RepositoryUri=$uri"
+  IMAGE_ARCH=arm64 FAKE_UNAME_M=x86_64 run_script image.sh build
+  assert_status 1
+  assert_contains "$err" "this runner is amd64 but the job builds arm64"
+  assert_not_contains "$(calls)" "podman"
+  IMAGE_ARCH=s390x FAKE_UNAME_M=s390x run_script image.sh build
+  assert_status 1
+  assert_contains "$err" "IMAGE_ARCH=s390x is not one of: amd64 arm64"
+  run_script image.sh
+  assert_status 1
+  assert_contains "$err" "usage:"
+}
+
+test_manifest_list_of_both_architectures_is_pushed_under_the_commit_sha() {
+  given_stack hello-prod-ecr UPDATE_COMPLETE "RepositoryUri=$uri"
+  build_image amd64
+  build_image arm64
+  : >"$FAKE_AWS_STATE/calls.log"
+  run_script image.sh manifest
+  assert_status 0
+  assert_eq "$out" "$uri:$sha"
+  assert_not_contains "$(calls)" "podman build"
+  assert_contains "$(calls)" "podman manifest create $uri:$sha"
+  assert_contains "$(calls)" "podman manifest add $uri:$sha docker://$uri:$sha-amd64"
+  assert_contains "$(calls)" "podman manifest add $uri:$sha docker://$uri:$sha-arm64"
+  assert_contains "$(calls)" "podman manifest push --all $uri:$sha docker://$uri:$sha"
+  # What ECS pulls for ImageTag=<sha>: an image index with an entry per architecture.
+  assert_eq "$(cat "$FAKE_AWS_STATE/images/$sha")" \
+    $'mediaType application/vnd.oci.image.index.v1+json\nmanifest amd64\nmanifest arm64'
+  : >"$FAKE_AWS_STATE/calls.log"
+  run_script image.sh manifest
+  assert_status 0
+  assert_not_contains "$(calls)" "podman"
+  assert_contains "$err" "is already in ECR: not creating the manifest list again"
+}
+
+test_manifest_list_waits_for_every_architecture() {
+  given_stack hello-prod-ecr UPDATE_COMPLETE "RepositoryUri=$uri"
+  build_image amd64
+  : >"$FAKE_AWS_STATE/calls.log"
+  run_script image.sh manifest
+  assert_status 1
+  assert_contains "$err" "not in ECR: $uri:$sha-arm64;"
+  assert_not_contains "$(calls)" "podman"
+  [[ ! -f "$FAKE_AWS_STATE/images/$sha" ]] || fail "a manifest list was pushed without arm64"
 }
 
 test_image_test_refuses_a_root_jvm() {
@@ -133,35 +192,44 @@ test_image_test_fails_when_sigterm_does_not_stop_the_server() {
   assert_contains "$err" "still running 10 s after SIGTERM"
 }
 
-test_tag_pipeline_adds_the_git_tag_without_rebuilding() {
+test_tag_pipeline_adds_the_git_tag_to_the_manifest_list_without_rebuilding() {
   given_stack hello-prod-ecr UPDATE_COMPLETE "RepositoryUri=$uri"
-  touch "$FAKE_AWS_STATE/images/$sha"
-  CI_COMMIT_TAG=v1.2.0 IMAGE_TAG_ROLE_ARN=$tag_role run_script image.sh
+  build_image amd64
+  build_image arm64
+  run_script image.sh manifest
+  : >"$FAKE_AWS_STATE/calls.log"
+  CI_COMMIT_TAG=v1.2.0 IMAGE_TAG_ROLE_ARN=$tag_role run_script image.sh manifest
   assert_status 0
   assert_contains "$(calls)" "sts assume-role-with-web-identity --role-arn $tag_role"
   assert_not_contains "$(calls)" "$DEPLOY_ROLE_ARN"
   assert_not_contains "$(calls)" "podman"
+  assert_contains "$(calls)" "ecr batch-get-image --repository-name hello-prod --image-ids imageTag=$sha"
   assert_contains "$(calls)" "ecr put-image --repository-name hello-prod --image-tag v1.2.0"
-  [[ -f "$FAKE_AWS_STATE/images/v1.2.0" ]] || fail "tag v1.2.0 not pushed"
+  assert_contains "$(calls)" "--image-manifest-media-type application/vnd.oci.image.index.v1+json"
+  assert_eq "$(cat "$FAKE_AWS_STATE/images/v1.2.0")" "mediaType application/vnd.oci.image.index.v1+json"
 }
 
 test_tag_pipeline_never_builds_an_image_of_its_own() {
   given_stack hello-prod-ecr UPDATE_COMPLETE "RepositoryUri=$uri"
-  CI_COMMIT_TAG=v1.2.0 IMAGE_TAG_ROLE_ARN=$tag_role run_script image.sh
+  CI_COMMIT_TAG=v1.2.0 IMAGE_TAG_ROLE_ARN=$tag_role run_script image.sh manifest
   assert_status 1
   assert_contains "$err" "$uri:$sha is not in ECR: a tag pipeline only tags the image a default-branch pipeline built"
   assert_not_contains "$(calls)" "podman"
   assert_not_contains "$(calls)" "put-image"
+  CI_COMMIT_TAG=v1.2.0 IMAGE_TAG_ROLE_ARN=$tag_role IMAGE_ARCH=amd64 run_script image.sh build
+  assert_status 1
+  assert_contains "$err" "a tag pipeline only tags the manifest list"
+  assert_not_contains "$(calls)" "podman"
 }
 
 test_tag_pipeline_needs_the_image_tag_role() {
-  CI_COMMIT_TAG=v1.2.0 run_script image.sh
+  CI_COMMIT_TAG=v1.2.0 run_script image.sh manifest
   assert_status 1
   assert_contains "$err" "missing CI/CD variable(s): IMAGE_TAG_ROLE_ARN"
 }
 
 test_image_needs_the_ecr_stack() {
-  run_script image.sh
+  build_image amd64
   assert_status 1
   assert_contains "$err" "describe-stacks hello-prod-ecr failed" # the stack does not exist: no output to read
 }

@@ -81,7 +81,8 @@ public final class ServiceStack implements Stack {
         Parameter arch = t.parameter("CpuArchitecture", "String")
                 .defaultValue("X86_64")
                 .allowedValues("X86_64", "ARM64")
-                .description("CPU architecture of the tasks; the image must be built for it.")
+                .description("CPU architecture of the tasks. The pipeline pushes the image as a manifest list for both "
+                        + "(linux/amd64 and linux/arm64); ARM64 costs about 20% less on Fargate.")
                 .constraintDescription("CpuArchitecture: X86_64 or ARM64.");
         Parameter min = t.parameter("MinCapacity", "Number")
                 .defaultValue(2)

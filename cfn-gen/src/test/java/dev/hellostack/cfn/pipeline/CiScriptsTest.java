@@ -36,8 +36,8 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs the pipeline scripts' own tests (scripts/ci/tests/test-*.sh, with fake aws, podman and
- * curl) and tests scripts/ci/mr-note.sh against a fake GitLab API on 127.0.0.1. Needs bash, jq and
+ * Runs the pipeline scripts' own tests (scripts/ci/tests/test-*.sh, with fake aws, podman, uname
+ * and curl) and tests scripts/ci/mr-note.sh against a fake GitLab API on 127.0.0.1. Needs bash, jq and
  * curl, which scripts/install-deps.sh installs.
  */
 class CiScriptsTest {

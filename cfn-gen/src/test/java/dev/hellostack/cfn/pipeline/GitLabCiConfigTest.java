@@ -133,7 +133,7 @@ class GitLabCiConfigTest {
         // silently become the image of every job.
         JsonNode image = config.get("image");
         assertTrue(image == null || image.isTextual(), "top-level 'image' must be an image name, not a job: " + image);
-        assertTrue(jobs.size() >= 8, "expected the eight jobs, found " + jobs.keySet());
+        assertTrue(jobs.size() >= 9, "expected the nine jobs, found " + jobs.keySet());
     }
 
     @Test
@@ -261,7 +261,7 @@ class GitLabCiConfigTest {
                 pipeline(
                         Map.of("CI_PIPELINE_SOURCE", "push", "CI_DEFAULT_BRANCH", "main", "CI_COMMIT_BRANCH", "main"),
                         Set.of("templates/network.yaml"));
-        assertEquals(with(CHECKS, "ecr", "build-image", "deploy", "smoke"), jobs);
+        assertEquals(with(CHECKS, "ecr", "build-image", "image-manifest", "deploy", "smoke"), jobs);
     }
 
     @Test
@@ -270,7 +270,40 @@ class GitLabCiConfigTest {
                 pipeline(
                         Map.of("CI_PIPELINE_SOURCE", "push", "CI_DEFAULT_BRANCH", "main", "CI_COMMIT_TAG", "v1.2.0"),
                         Set.of());
-        assertEquals(Set.of("build-image"), jobs);
+        assertEquals(Set.of("image-manifest"), jobs);
+    }
+
+    @Test
+    void imageIsBuiltNativelyForEveryCpuArchitectureOfTheServiceTemplateThenJoined() throws IOException {
+        // The architectures the service stack lets a task run on, in OCI's names.
+        JsonNode service = new ObjectMapper(new YAMLFactory()).readTree(root.resolve("templates/service.yaml").toFile());
+        Set<String> offered = new TreeSet<>();
+        service.path("Parameters").path("CpuArchitecture").path("AllowedValues").forEach(v ->
+                offered.add(switch (v.asText()) {
+                    case "X86_64" -> "amd64";
+                    case "ARM64" -> "arm64";
+                    default -> throw new AssertionError("unknown CpuArchitecture " + v.asText());
+                }));
+        assertEquals(Set.of("amd64", "arm64"), offered);
+
+        // One build-image job per architecture, each on a runner of that architecture.
+        JsonNode build = jobs.get("build-image");
+        Set<String> built = new TreeSet<>();
+        for (JsonNode entry : build.path("parallel").path("matrix")) {
+            String arch = entry.path("IMAGE_ARCH").asText();
+            built.add(arch);
+            assertTrue(entry.path("RUNNER_TAG").asText().endsWith("-" + arch),
+                    "the " + arch + " build must run on a " + arch + " runner, not '" + entry.path("RUNNER_TAG") + "'");
+        }
+        assertEquals(offered, built, "build-image must build every CpuArchitecture the service template offers");
+        assertEquals("[\"$RUNNER_TAG\"]", build.path("tags").toString());
+        assertTrue(scriptLines(build).contains("scripts/ci/image.sh build"), scriptLines(build).toString());
+
+        // The manifest list after them, and the deploy after the list.
+        JsonNode manifest = jobs.get("image-manifest");
+        assertEquals(List.of("build-image"), needs(manifest, true));
+        assertTrue(scriptLines(manifest).contains("scripts/ci/image.sh manifest"), scriptLines(manifest).toString());
+        assertEquals(List.of("image-manifest"), needs(jobs.get("deploy"), false));
     }
 
     @Test
@@ -291,7 +324,7 @@ class GitLabCiConfigTest {
     @Test
     void awsJobsGetAnIdTokenForTheGitLabOidcAudience() {
         assertEquals("https://gitlab.com", config.path("variables").path("OIDC_AUDIENCE").asText());
-        for (String name : List.of("preview", "ecr", "build-image", "deploy", "smoke")) {
+        for (String name : List.of("preview", "ecr", "build-image", "image-manifest", "deploy", "smoke")) {
             assertEquals(
                     "$OIDC_AUDIENCE",
                     jobs.get(name).path("id_tokens").path("AWS_ID_TOKEN").path("aud").asText(),
@@ -373,9 +406,11 @@ class GitLabCiConfigTest {
 
     @Test
     void baseAndJobImagesComeFromThePublicEcrMirror() throws IOException {
-        for (String arg : List.of("BUILD_IMAGE", "RUNTIME_IMAGE")) {
-            assertTrue(dockerfileArg(arg).startsWith("public.ecr.aws/docker/library/"), arg + "=" + dockerfileArg(arg));
-        }
+        // Registries without an anonymous pull limit: Docker Hub's official images through the public
+        // ECR mirror, and distroless (the runtime base) from gcr.io.
+        assertTrue(dockerfileArg("BUILD_IMAGE").startsWith("public.ecr.aws/docker/library/"), dockerfileArg("BUILD_IMAGE"));
+        String runtime = dockerfileArg("RUNTIME_IMAGE");
+        assertTrue(runtime.startsWith("public.ecr.aws/docker/library/") || runtime.startsWith("gcr.io/distroless/"), runtime);
         jobs.forEach((name, job) -> {
             String image = job.path("image").asText();
             assertTrue(image.startsWith("public.ecr.aws/docker/library/") || image.startsWith("quay.io/"),
