@@ -160,10 +160,12 @@ public final class NetworkStack implements Stack {
                         "Action", List.of("s3:GetObject"),
                         "Resource", List.of(Iam.arn("s3:::prod-${AWS::Region}-starport-layer-bucket/*")))));
 
+        LogsKey logsKey = LogsKey.declare(t, app, "/vpc/${AppName}-${EnvName}/flow-logs");
         Resource flowLogGroup = LogGroups.keep(t.resource("FlowLogGroup", "AWS::Logs::LogGroup"))
                 .condition(flowLogsOn)
                 .prop("LogGroupName", Fn.sub("/vpc/${AppName}-${EnvName}/flow-logs"))
                 .prop("RetentionInDays", flowLogRetention.ref())
+                .prop("KmsKeyId", logsKey.kmsKeyId())
                 .prop("Tags", app.tags());
         // Named under ${AppName}-${EnvName}- like every workload role (see ServiceStack). What AWS's flow-log
         // guide lists but this role lacks: logs:CreateLogGroup (the group exists, made above) and

@@ -138,9 +138,11 @@ public final class ServiceStack implements Stack {
                 .prop("ClusterName", AppEnv.name(""))
                 .prop("ClusterSettings", List.of(Obj.of("Name", "containerInsights", "Value", "enabled")))
                 .prop("Tags", app.tags());
+        LogsKey logsKey = LogsKey.declare(t, app, "/ecs/${AppName}-${EnvName}");
         Resource logGroup = LogGroups.keep(t.resource("LogGroup", "AWS::Logs::LogGroup"))
                 .prop("LogGroupName", Fn.sub("/ecs/${AppName}-${EnvName}"))
                 .prop("RetentionInDays", retention.ref())
+                .prop("KmsKeyId", logsKey.kmsKeyId())
                 .prop("Tags", app.tags());
 
         // Roles carry explicit names under ${AppName}-${EnvName}-, the only names the CloudFormation
