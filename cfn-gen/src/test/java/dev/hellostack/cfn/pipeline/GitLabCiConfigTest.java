@@ -341,6 +341,9 @@ class GitLabCiConfigTest {
         assertFalse(deploy.path("resource_group").asText().isEmpty(), "deploy needs a resource_group");
         assertEquals(deploy.path("resource_group"), jobs.get("ecr").path("resource_group"));
         assertEquals("$SERVICE_URL", deploy.path("environment").path("url").asText());
+        assertEquals("$DEPLOY_ENV", deploy.path("environment").path("name").asText());
+        assertEquals("$DEPLOY_ENV", jobs.get("smoke").path("environment").path("name").asText());
+        assertEquals("prod", config.path("variables").path("DEPLOY_ENV").asText(), "the default branch deploys prod");
         assertEquals("deploy.env", deploy.path("artifacts").path("reports").path("dotenv").asText());
         assertFalse(deploy.path("interruptible").asBoolean(true), "a deploy must not be interruptible");
     }
