@@ -151,8 +151,11 @@ public final class AlbStack implements Stack {
                         tcp(APP_PORT, "CidrIp", AppEnv.importValue(NetworkStack.VPC_CIDR), "To the tasks in the VPC")))
                 .prop("Tags", app.tags("-alb"));
 
+        // Named ${AppName}-${EnvName} (at most 31 of the 32 characters ELB allows), like the target group, so
+        // the CloudFormation execution role's statements can name exactly this load balancer and its listeners.
         Resource lb = t.resource("LoadBalancer", "AWS::ElasticLoadBalancingV2::LoadBalancer")
                 .dependsOn(logsPolicy)
+                .prop("Name", AppEnv.name(""))
                 .prop("Type", "application")
                 .prop("Scheme", "internet-facing")
                 .prop("IpAddressType", "ipv4")
@@ -169,6 +172,7 @@ public final class AlbStack implements Stack {
                 .prop("Tags", app.tags("-alb"));
 
         Resource tg = t.resource("TargetGroup", "AWS::ElasticLoadBalancingV2::TargetGroup")
+                .prop("Name", AppEnv.name(""))
                 .prop("TargetType", "ip")
                 .prop("Protocol", "HTTP")
                 .prop("ProtocolVersion", "HTTP1")

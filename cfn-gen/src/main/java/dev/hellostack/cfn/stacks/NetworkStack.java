@@ -7,6 +7,7 @@ import dev.hellostack.cfn.model.Resource;
 import dev.hellostack.cfn.model.Template;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The VPC: public subnets for the load balancer, private subnets for the tasks with no route to the
@@ -139,6 +140,9 @@ public final class NetworkStack implements Stack {
                         "Description", "No outbound traffic: endpoints only answer requests")))
                 .prop("Tags", app.tags("-endpoints"));
 
+        // The interface endpoints are the private subnets' only way out, so each has a policy: principals of
+        // this account only (aws:PrincipalAccount), on resources of this account only (aws:ResourceAccount),
+        // and only the calls the tasks make. A task holding another account's credentials gets nowhere.
         for (String service : INTERFACE_ENDPOINTS) {
             t.resource(endpointId(service), "AWS::EC2::VPCEndpoint")
                     .prop("VpcEndpointType", "Interface")
@@ -146,7 +150,9 @@ public final class NetworkStack implements Stack {
                     .prop("VpcId", vpc.ref())
                     .prop("SubnetIds", perAz(threeAzs, privateSubnets))
                     .prop("SecurityGroupIds", List.of(endpointSg.ref()))
-                    .prop("PrivateDnsEnabled", true);
+                    .prop("PrivateDnsEnabled", true)
+                    .prop("PolicyDocument", endpointPolicy(service))
+                    .prop("Tags", app.tags("-" + service.replace('.', '-')));
         }
         t.resource("S3GatewayEndpoint", "AWS::EC2::VPCEndpoint")
                 .prop("VpcEndpointType", "Gateway")
@@ -158,7 +164,8 @@ public final class NetworkStack implements Stack {
                         "Effect", "Allow",
                         "Principal", "*",
                         "Action", List.of("s3:GetObject"),
-                        "Resource", List.of(Iam.arn("s3:::prod-${AWS::Region}-starport-layer-bucket/*")))));
+                        "Resource", List.of(Iam.arn("s3:::prod-${AWS::Region}-starport-layer-bucket/*")))))
+                .prop("Tags", app.tags("-s3"));
 
         LogsKey logsKey = LogsKey.declare(t, app, "/vpc/${AppName}-${EnvName}/flow-logs");
         Resource flowLogGroup = LogGroups.keep(t.resource("FlowLogGroup", "AWS::Logs::LogGroup"))
@@ -167,17 +174,19 @@ public final class NetworkStack implements Stack {
                 .prop("RetentionInDays", flowLogRetention.ref())
                 .prop("KmsKeyId", logsKey.kmsKeyId())
                 .prop("Tags", app.tags());
-        // Named under ${AppName}-${EnvName}- like every workload role (see ServiceStack). What AWS's flow-log
-        // guide lists but this role lacks: logs:CreateLogGroup (the group exists, made above) and
-        // logs:DescribeLogGroups, which IAM authorises only on all log groups ("*"); delivery to an existing
-        // group needs neither.
+        // Under the IAM path /${AppName}/${EnvName}/ like every workload role (see ServiceStack). The actions are
+        // those of the VPC user guide's flow-log role, except logs:CreateLogGroup (the group exists, made
+        // above); logs:DescribeLogGroups is authorised only on all log groups ("*").
         Resource flowLogRole = t.resource("FlowLogRole", "AWS::IAM::Role")
                 .condition(flowLogsOn)
                 .prop("RoleName", AppEnv.name("-flow-logs"))
+                .prop("Path", Fn.sub(AppEnv.ROLE_PATH))
                 .prop("Description", "Lets VPC flow logs write to the flow log group")
-                .prop("AssumeRolePolicyDocument", Iam.serviceTrust("vpc-flow-logs.amazonaws.com"))
+                .prop("AssumeRolePolicyDocument", Iam.serviceTrust("vpc-flow-logs.amazonaws.com",
+                        Fn.sub("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc-flow-log/*")))
                 .prop("PermissionsBoundary", AppEnv.importValue(GitlabOidcStack.BOUNDARY_EXPORT))
                 .prop("Policies", List.of(Iam.inline("WriteFlowLogs", Iam.document(
+                        Iam.allow("FindLogGroups", List.of("logs:DescribeLogGroups"), "*"),
                         Iam.allow("WriteToFlowLogGroup",
                                 List.of("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
                                 flowLogGroup.getAtt("Arn"))))))
@@ -216,6 +225,24 @@ public final class NetworkStack implements Stack {
     static final String PUBLIC_SUBNETS = "PublicSubnetIds";
     static final String PRIVATE_SUBNETS = "PrivateSubnetIds";
     static final String ENDPOINT_SG = "EndpointSecurityGroupId";
+
+    /**
+     * The endpoint policy of one interface endpoint. ecr.api: the image pulls ECS makes with the task
+     * execution role (ECR user guide, "Amazon ECR interface VPC endpoints", endpoint policy example);
+     * ecr.dkr: the same calls, which the Docker registry API maps to; logs: the awslogs driver's calls.
+     * ecr:GetAuthorizationToken acts on no resource, so it is only limited to this account's principals.
+     */
+    static Map<String, Object> endpointPolicy(String service) {
+        List<String> pull = List.of("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer");
+        return switch (service) {
+            case "ecr.api", "ecr.dkr" -> Iam.document(
+                    Iam.endpointStatement("OurPrincipalsLogIn", List.of("ecr:GetAuthorizationToken"), false),
+                    Iam.endpointStatement("OurPrincipalsPullOurImages", pull, true));
+            case "logs" -> Iam.document(Iam.endpointStatement("OurPrincipalsWriteOurLogs",
+                    List.of("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"), true));
+            default -> throw new IllegalArgumentException("no endpoint policy for " + service);
+        };
+    }
 
     /** "ecr.api" -> "EcrApiEndpoint". */
     static String endpointId(String service) {

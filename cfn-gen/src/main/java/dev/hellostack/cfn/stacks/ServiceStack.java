@@ -43,6 +43,9 @@ public final class ServiceStack implements Stack {
     /** Longer than the load balancer's 60 s idle timeout, so the load balancer closes idle connections first. */
     static final int IDLE_TIMEOUT_SECONDS = 75;
 
+    /** ECS assumes task roles with aws:SourceArn of this account's ECS resources in the Region. */
+    static final Fn.Sub ECS_SOURCE_ARN = Fn.sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:*");
+
     private static Map<String, Object> env(String name, Object value) {
         return Obj.of("Name", name, "Value", value);
     }
@@ -145,12 +148,13 @@ public final class ServiceStack implements Stack {
                 .prop("KmsKeyId", logsKey.kmsKeyId())
                 .prop("Tags", app.tags());
 
-        // Roles carry explicit names under ${AppName}-${EnvName}-, the only names the CloudFormation
-        // execution role may create roles with (generated names can be truncated and lose the prefix).
+        // Roles live under the IAM path /${AppName}/${EnvName}/, the only path the CloudFormation execution role
+        // may create, pass and delete roles in; their names say the same for people reading the console.
         Resource executionRole = t.resource("TaskExecutionRole", "AWS::IAM::Role")
                 .prop("RoleName", AppEnv.name("-task-exec"))
+                .prop("Path", Fn.sub(AppEnv.ROLE_PATH))
                 .prop("Description", "ECS pulls the image from our repository and writes to our log group")
-                .prop("AssumeRolePolicyDocument", Iam.serviceTrust("ecs-tasks.amazonaws.com"))
+                .prop("AssumeRolePolicyDocument", Iam.serviceTrust("ecs-tasks.amazonaws.com", null))
                 .prop("PermissionsBoundary", AppEnv.importValue(GitlabOidcStack.BOUNDARY_EXPORT))
                 .prop("Policies", List.of(Iam.inline("PullImageWriteLogs", Iam.document(
                         Iam.allow("EcrLogin", List.of("ecr:GetAuthorizationToken"), "*"),
@@ -162,8 +166,9 @@ public final class ServiceStack implements Stack {
                 .prop("Tags", app.tags());
         Resource taskRole = t.resource("TaskRole", "AWS::IAM::Role")
                 .prop("RoleName", AppEnv.name("-task"))
+                .prop("Path", Fn.sub(AppEnv.ROLE_PATH))
                 .prop("Description", "The application's own AWS identity: no permissions (it calls no AWS API)")
-                .prop("AssumeRolePolicyDocument", Iam.serviceTrust("ecs-tasks.amazonaws.com"))
+                .prop("AssumeRolePolicyDocument", Iam.serviceTrust("ecs-tasks.amazonaws.com", ECS_SOURCE_ARN))
                 .prop("PermissionsBoundary", AppEnv.importValue(GitlabOidcStack.BOUNDARY_EXPORT))
                 .prop("Tags", app.tags());
 

@@ -172,6 +172,8 @@ class StacksTest {
                     roles++;
                     String name = r.getValue().path("Properties").path("RoleName").path("Fn::Sub").asText();
                     assertTrue(name.startsWith("${AppName}-${EnvName}-"), stack.name() + "/" + r.getKey() + ": " + name);
+                    assertEquals(AppEnv.ROLE_PATH, r.getValue().path("Properties").path("Path").path("Fn::Sub").asText(),
+                            stack.name() + "/" + r.getKey() + " must live under the app's IAM path");
                     int length = name.length() - "${AppName}".length() - "${EnvName}".length() + longestApp + longestEnv;
                     assertTrue(length <= 64, stack.name() + "/" + r.getKey() + " may be " + length + " characters");
                     assertTrue(stack.template().capabilities().contains("CAPABILITY_NAMED_IAM"), stack.name());
@@ -240,9 +242,11 @@ class StacksTest {
                             stack.name() + "/" + r.getKey() + " allows wildcard action " + a));
                     boolean anyResource = s.path("Resource").toString().contains("\"*\"");
                     if (anyResource && !r.getValue().path("Type").asText().equals("AWS::EC2::VPCEndpoint")) {
+                        boolean tagOnCreate = s.path("Condition").path("StringEquals").has("aws:RequestTag/app");
                         for (JsonNode a : s.path("Action")) {
                             String action = a.asText();
                             assertTrue(action.equals("ecr:GetAuthorizationToken")
+                                            || tagOnCreate && (action.equals("kms:CreateKey") || action.equals("kms:TagResource"))
                                             || action.matches("[a-z0-9-]+:(Describe|List|Get)[A-Za-z]+")
                                             || action.matches("ecs:(Register|Deregister)TaskDefinition"),
                                     stack.name() + "/" + r.getKey() + " allows " + action + " on *");
