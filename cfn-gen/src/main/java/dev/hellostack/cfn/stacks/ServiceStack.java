@@ -22,8 +22,8 @@ public final class ServiceStack implements Stack {
 
     /**
      * Every memory size Fargate accepts for the Cpu values we allow (512, then 1024 to 30720 in 1024
-     * steps). Which sizes go with which Cpu is in the parameter's description; ECS rejects a wrong pair
-     * when it registers the task definition, and the stack update rolls back.
+     * steps). Which sizes go with which Cpu is {@link #FARGATE_PAIRS}, checked by the template's rule
+     * FargateCpuAndMemory before CloudFormation changes anything.
      */
     static final String[] FARGATE_MEMORY = fargateMemory();
 
@@ -34,6 +34,30 @@ public final class ServiceStack implements Stack {
         }
         return sizes.toArray(String[]::new);
     }
+
+    /**
+     * The memory sizes (MiB) Fargate accepts for each Cpu value we allow (ECS developer guide, "Amazon ECS
+     * task definition parameters for Fargate", Task size: 256 - 512, 1024, 2048; 512 - 1024 to 4096; 1024 -
+     * 2048 to 8192; 2048 - 4096 to 16384; 4096 - 8192 to 30720, in 1024 steps).
+     */
+    static final Map<String, List<String>> FARGATE_PAIRS = fargatePairs();
+
+    private static Map<String, List<String>> fargatePairs() {
+        Map<String, List<String>> pairs = new java.util.LinkedHashMap<>();
+        pairs.put("256", List.of("512", "1024", "2048"));
+        int[][] ranges = {{512, 1024, 4096}, {1024, 2048, 8192}, {2048, 4096, 16384}, {4096, 8192, 30720}};
+        for (int[] r : ranges) {
+            List<String> sizes = new ArrayList<>();
+            for (int mib = r[1]; mib <= r[2]; mib += 1024) {
+                sizes.add(String.valueOf(mib));
+            }
+            pairs.put(String.valueOf(r[0]), List.copyOf(sizes));
+        }
+        return java.util.Collections.unmodifiableMap(pairs);
+    }
+
+    /** The largest MinCapacity: CloudFormation rules cannot compare numbers, so MinCapacity <= MaxCapacity is spelt out per value. */
+    static final int MAX_MIN_CAPACITY = 10;
 
     /** The uid the image's Dockerfile creates and runs as. */
     public static final String CONTAINER_USER = "10001";
@@ -89,10 +113,10 @@ public final class ServiceStack implements Stack {
                 .constraintDescription("CpuArchitecture: X86_64 or ARM64.");
         Parameter min = t.parameter("MinCapacity", "Number")
                 .defaultValue(2)
-                .range(1, 100)
-                .description("Fewest tasks autoscaling keeps (2 or more keeps one per Availability Zone). A new service "
-                        + "starts with 1 task and autoscaling raises it to this.")
-                .constraintDescription("MinCapacity: an integer from 1 to 100.");
+                .range(1, MAX_MIN_CAPACITY)
+                .description("Fewest tasks autoscaling keeps (2 or more keeps one per Availability Zone), at most "
+                        + "MaxCapacity. A new service starts with 1 task and autoscaling raises it to this.")
+                .constraintDescription("MinCapacity: an integer from 1 to " + MAX_MIN_CAPACITY + ".");
         Parameter max = t.parameter("MaxCapacity", "Number")
                 .defaultValue(6)
                 .range(1, 100)
@@ -134,6 +158,22 @@ public final class ServiceStack implements Stack {
         t.parameterGroup("Task", cpu, memory, arch, logLevel, accessLog, retention);
         t.parameterGroup("Scaling", min, max, requests, cpuTarget);
         t.parameterGroup("Network", s3PrefixList);
+
+        List<Fn> pairs = new ArrayList<>();
+        FARGATE_PAIRS.forEach((c, sizes) -> pairs.add(Fn.or(Fn.not(Fn.equalsFn(cpu.ref(), c)), Fn.contains(sizes, memory.ref()))));
+        t.rule("FargateCpuAndMemory", Fn.and(pairs.toArray(Fn[]::new)), "Memory must be a size Fargate accepts for the "
+                + "Cpu: 256: 512, 1024 or 2048; 512: 1024-4096; 1024: 2048-8192; 2048: 4096-16384; 4096: 8192-30720 "
+                + "(in 1024 steps).");
+        List<Fn> atMost = new ArrayList<>();
+        for (int k = 2; k <= MAX_MIN_CAPACITY; k++) {
+            List<String> below = new ArrayList<>();
+            for (int m = 1; m < k; m++) {
+                below.add(String.valueOf(m));
+            }
+            atMost.add(Fn.or(Fn.not(Fn.equalsFn(min.ref(), String.valueOf(k))), Fn.not(Fn.contains(below, max.ref()))));
+        }
+        t.rule("MinCapacityAtMostMaxCapacity", Fn.and(atMost.toArray(Fn[]::new)), "MinCapacity must not be greater than "
+                + "MaxCapacity.");
 
         Fn.Condition usePrefixList = t.condition("UseS3PrefixList", Fn.not(Fn.equalsFn(s3PrefixList.ref(), "")));
 
