@@ -47,6 +47,13 @@ public final class NetworkStack implements Stack {
                 .allowedValues("2", "3")
                 .description("How many Availability Zones to spread the subnets over.")
                 .constraintDescription("AvailabilityZones: 2 or 3.");
+        Parameter zoneIds = t.parameter("AvailabilityZoneIds", "String")
+                .defaultValue("")
+                .allowedPattern("^$|^[a-z0-9]+-az[0-9]+(,[a-z0-9]+-az[0-9]+){1,2}$")
+                .description("Optional: the Availability Zone ids to use, comma-separated, as many as AvailabilityZones "
+                        + "(such as use1-az1,use1-az2). Ids name the same zone in every account; pick zones where Fargate "
+                        + "and the ECR and Logs endpoints run. Empty: the first zones Fn::GetAZs lists.")
+                .constraintDescription("AvailabilityZoneIds: empty, or 2 or 3 zone ids such as use1-az1,use1-az2.");
         Parameter flowLogs = t.parameter("EnableFlowLogs", "String")
                 .defaultValue("true")
                 .allowedValues("true", "false")
@@ -58,10 +65,11 @@ public final class NetworkStack implements Stack {
                 .description("Days to keep VPC flow logs.")
                 .constraintDescription("FlowLogRetentionDays: one of the retention periods CloudWatch Logs allows.");
         t.parameterGroup("Application", app.appName, app.envName);
-        t.parameterGroup("Network", vpcCidr, azCount);
+        t.parameterGroup("Network", vpcCidr, azCount, zoneIds);
         t.parameterGroup("Flow logs", flowLogs, flowLogRetention);
 
         Fn.Condition threeAzs = t.condition("ThreeAvailabilityZones", Fn.equalsFn(azCount.ref(), "3"));
+        Fn.Condition chosenZones = t.condition("ZonesChosenById", Fn.not(Fn.equalsFn(zoneIds.ref(), "")));
         Fn.Condition flowLogsOn = t.condition("FlowLogsEnabled", Fn.equalsFn(flowLogs.ref(), "true"));
 
         Resource vpc = t.resource("Vpc", "AWS::EC2::VPC")
@@ -92,9 +100,12 @@ public final class NetworkStack implements Stack {
         List<Resource> privateRouteTables = new ArrayList<>();
         for (int az = 0; az < 3; az++) {
             int n = az + 1;
+            Object zoneName = Fn.ifThen(chosenZones, Fn.Pseudo.NO_VALUE, Fn.select(az, Fn.getAZs()));
+            Object zoneId = Fn.ifThen(chosenZones, Fn.select(az, Fn.split(",", zoneIds.ref())), Fn.Pseudo.NO_VALUE);
             Resource pub = t.resource("PublicSubnet" + n, "AWS::EC2::Subnet")
                     .prop("VpcId", vpc.ref())
-                    .prop("AvailabilityZone", Fn.select(az, Fn.getAZs()))
+                    .prop("AvailabilityZone", zoneName)
+                    .prop("AvailabilityZoneId", zoneId)
                     .prop("CidrBlock", Fn.select(az, Fn.cidr(half0, 4, 8)))
                     .prop("MapPublicIpOnLaunch", false)
                     .prop("Tags", app.tags("-public-" + n));
@@ -103,7 +114,8 @@ public final class NetworkStack implements Stack {
                     .prop("RouteTableId", publicRoutes.ref());
             Resource priv = t.resource("PrivateSubnet" + n, "AWS::EC2::Subnet")
                     .prop("VpcId", vpc.ref())
-                    .prop("AvailabilityZone", Fn.select(az, Fn.getAZs()))
+                    .prop("AvailabilityZone", zoneName)
+                    .prop("AvailabilityZoneId", zoneId)
                     .prop("CidrBlock", Fn.select(az, Fn.cidr(half1, 4, 8)))
                     .prop("MapPublicIpOnLaunch", false)
                     .prop("Tags", app.tags("-private-" + n));
