@@ -21,7 +21,7 @@ env_check
 mapfile -t required < <(env_value ".required[\"$name\"][]?")
 for param in "${required[@]+"${required[@]}"}"; do
   override="CFN_PARAM_$param"
-  [[ -n "${!override:-}" ]] || die "environment $DEPLOY_ENV needs $override for stack $name (see README, section Deploying)"
+  [[ -n "${!override:-}" ]] || die "environment $DEPLOY_ENV needs $override for stack $name (see docs/deploying.md)"
 done
 
 mapfile -t declared < <(jq -r --arg name "$name" \

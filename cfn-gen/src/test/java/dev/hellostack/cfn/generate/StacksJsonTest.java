@@ -92,7 +92,7 @@ class StacksJsonTest {
         assertEquals("[\"CertificateArn\"]", envs.get(1).path("required").path("alb").toString());
         assertEquals("true", envs.get(1).path("parameters").path("alb").path("DeletionProtection").asText());
         for (JsonNode env : envs) {
-            env.path("parameters").fields().forEachRemaining(byStack -> byStack.getValue().fieldNames().forEachRemaining(p -> {
+            env.path("parameters").properties().forEach(byStack -> byStack.getValue().properties().forEach(entry -> { String p = entry.getKey();
                 boolean declared = false;
                 for (JsonNode param : stack(byStack.getKey()).path("parameters")) {
                     declared |= param.path("name").asText().equals(p);

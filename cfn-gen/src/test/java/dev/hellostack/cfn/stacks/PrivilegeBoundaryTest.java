@@ -176,7 +176,7 @@ class PrivilegeBoundaryTest {
     void everyTaggableResourceCarriesAppAndEnv() throws Exception {
         ResourceSpec spec = ResourceSpec.load(TemplateChecks.findRepoRoot());
         for (Stack stack : Stacks.all()) {
-            var it = template(stack).path("Resources").fields();
+            var it = template(stack).path("Resources").properties().iterator();
             while (it.hasNext()) {
                 var r = it.next();
                 String type = r.getValue().path("Type").asText();
