@@ -306,6 +306,7 @@ public final class GitlabOidcStack implements Stack {
      * Actions are listed one by one (no wildcards). The Describe/List calls that AWS authorises only on "*"
      * are in one statement of their own (our rule HS.IAM.2 lists which).
      */
+    @SuppressWarnings("unchecked")
     private static Map<String, Object> executionPolicy(String repository, String roles, Resource boundary) {
         String account = "${AWS::Region}:${AWS::AccountId}";
         List<Object> statements = new ArrayList<>();
@@ -348,8 +349,17 @@ public final class GitlabOidcStack implements Stack {
                         Fn.sub("com.amazonaws.${AWS::Region}.s3"))));
             }
             String sid = "Tagged" + action.substring("ec2:Create".length()) + "Only";
-            statements.add(Iam.allow(sid, List.of(action, "ec2:CreateTags"), List.of(ec2(create.getValue())), condition));
+            statements.add(Iam.allow(sid, List.of(action), List.of(ec2(create.getValue())), condition));
         }
+        // Tags in a create request are authorised as ec2:CreateTags too; ec2:CreateAction limits this to tagging
+        // while creating, so no template can put our tags on another workload's resource and then change it.
+        List<Object> created = new ArrayList<>();
+        for (String type : EC2_CREATES.values()) {
+            created.add(ec2(type));
+        }
+        Map<String, Object> whileCreating = tagged("aws:RequestTag");
+        ((Map<String, Object>) whileCreating.get("StringEquals")).put("ec2:CreateAction", List.copyOf(EC2_CREATES.keySet()));
+        statements.add(Iam.allow("TagOnlyWhileCreating", List.of("ec2:CreateTags"), created, whileCreating));
         List<Object> ours = new ArrayList<>();
         for (String type : EC2_TYPES) {
             ours.add(ec2(type));
@@ -429,11 +439,16 @@ public final class GitlabOidcStack implements Stack {
         // The log groups' KMS keys (EncryptLogs): created only with our tags, managed only when they carry them.
         // kms:CreateKey acts on no key yet, so AWS authorises it only on "*"; tagging a key while creating it
         // also needs kms:TagResource there (KMS developer guide, "ABAC for AWS KMS", "Tagging keys").
+        // Because that kms:TagResource must cover every key of the account and Region ("Controlling access to
+        // tags"), a template could put our two tags (and, by aws:TagKeys, only those) on another workload's key.
+        // So what tagged keys allow is kept harmless: no kms:PutKeyPolicy (CreateKey sets the policy; changing it
+        // later is an administrator's job), no kms:ScheduleKeyDeletion, no use of the key.
+        Map<String, Object> createKey = tagged("aws:RequestTag");
+        createKey.put("ForAllValues:StringEquals", Map.of("aws:TagKeys", List.of(AppEnv.APP_TAG, AppEnv.ENV_TAG)));
         statements.add(Iam.allow("CreateOnlyTaggedKmsKeys", List.of("kms:CreateKey", "kms:TagResource"),
-                List.<Object>of("*"), tagged("aws:RequestTag")));
+                List.<Object>of("*"), createKey));
         statements.add(Iam.allow("ManageOnlyOurKmsKeys", List.of("kms:DescribeKey", "kms:EnableKeyRotation",
-                        "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:PutKeyPolicy",
-                        "kms:TagResource", "kms:UntagResource", "kms:UpdateKeyDescription"),
+                        "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:UpdateKeyDescription"),
                 List.of(Iam.arn("kms:" + account + ":key/*")), tagged("aws:ResourceTag")));
         // The access-log bucket of the alb stack, by its exact name (S3 bucket ARNs have no account or Region).
         // No s3:DeleteBucket: the bucket is retained.

@@ -74,7 +74,7 @@ class PrivilegeBoundaryTest {
             String key = equals.has("aws:RequestTag/app") ? "aws:RequestTag" : "aws:ResourceTag";
             assertEquals("${AppName}", equals.path(key + "/app").path("Fn::Sub").asText(), s.path("Sid").asText());
             assertEquals("${EnvName}", equals.path(key + "/env").path("Fn::Sub").asText(), s.path("Sid").asText());
-            if (key.equals("aws:RequestTag")) {
+            if (key.equals("aws:RequestTag") && !s.path("Sid").asText().equals("TagOnlyWhileCreating")) {
                 // a tag-on-create statement names only the type it creates, never a parent it acts on
                 List<String> resources = texts(s.path("Resource"));
                 assertTrue(resources.size() <= 2, s.path("Sid").asText() + " names " + resources);
@@ -199,5 +199,44 @@ class PrivilegeBoundaryTest {
             assertFalse(changeSet.contains(forbidden), "the merge-request role must not have " + forbidden);
         }
         assertTrue(statements("DeployRole").containsKey("ProtectOurStacks"));
+    }
+
+    /** Tags decide what the execution role may change, so it may add them only while creating, or to what is ours. */
+    @Test
+    void ourTagsCannotBePutOnAnotherWorkloadsResource() throws Exception {
+        for (JsonNode s : statements("CloudFormationExecutionRole").values()) {
+            List<String> actions = texts(s.path("Action"));
+            JsonNode equals = s.path("Condition").path("StringEquals");
+            if (actions.contains("ec2:CreateTags")) {
+                assertTrue(equals.has("ec2:CreateAction") || equals.has("aws:ResourceTag/app"), s.path("Sid").asText());
+            }
+            if (actions.contains("kms:TagResource") && texts(s.path("Resource")).contains("*")) {
+                assertEquals("[\"app\",\"env\"]", s.path("Condition").path("ForAllValues:StringEquals").path("aws:TagKeys").toString());
+            }
+            // what a foreign key tagged with our tags would let the role do stays harmless
+            for (String dangerous : List.of("kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:Decrypt", "kms:DisableKey")) {
+                if (!s.path("Sid").asText().equals("KmsKeyForEcrEncryptionViaEcrOnly")) {
+                    assertFalse(actions.contains(dangerous), s.path("Sid").asText() + " allows " + dangerous);
+                }
+            }
+        }
+        assertEquals(List.copyOf(GitlabOidcStack.EC2_CREATES.keySet()).toString(), statements("CloudFormationExecutionRole")
+                .get("TagOnlyWhileCreating").path("Condition").path("StringEquals").path("ec2:CreateAction").toString()
+                .replace("\"", "").replace(",", ", "));
+    }
+
+    /** A merge can delete stacks; what holds data survives it. */
+    @Test
+    void whatHoldsDataIsRetainedWhenAStackIsDeleted() throws Exception {
+        assertEquals("Retain", template(new EcrStack()).path("Resources").path("Repository").path("DeletionPolicy").asText());
+        assertEquals("Retain", template(new AlbStack()).path("Resources").path("AccessLogsBucket").path("DeletionPolicy").asText());
+        assertEquals("Retain", template(new NetworkStack()).path("Resources").path("LogsKey").path("DeletionPolicy").asText());
+        assertEquals("Retain", template(new ServiceStack()).path("Resources").path("LogsKey").path("DeletionPolicy").asText());
+        List<String> actions = new ArrayList<>();
+        statements("CloudFormationExecutionRole").values().forEach(s -> actions.addAll(texts(s.path("Action"))));
+        assertTrue(actions.contains("s3:DeleteBucketPolicy"));
+        for (String action : List.of("ecr:DeleteRepository", "s3:DeleteBucket", "s3:DeleteObject", "kms:ScheduleKeyDeletion")) {
+            assertFalse(actions.contains(action), "the execution role must not have " + action);
+        }
     }
 }
