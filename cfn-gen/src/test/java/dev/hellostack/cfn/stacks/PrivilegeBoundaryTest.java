@@ -143,6 +143,9 @@ class PrivilegeBoundaryTest {
                 texts(s.path("Action")).forEach(a -> assertFalse(a.contains("*"), id + " allows " + a));
             }
         }
+        JsonNode taskRole = template(new ServiceStack()).path("Resources").path("TaskRole").path("Properties");
+        assertTrue(taskRole.path("Policies").isMissingNode() && taskRole.path("ManagedPolicyArns").isMissingNode(),
+                "the tasks' own role has no permissions");
         JsonNode s3 = resources.path("S3GatewayEndpoint").path("Properties").path("PolicyDocument").path("Statement");
         assertEquals(List.of("arn:${AWS::Partition}:s3:::prod-${AWS::Region}-starport-layer-bucket/*"),
                 texts(s3.get(0).path("Resource")));
@@ -237,6 +240,25 @@ class PrivilegeBoundaryTest {
         assertTrue(actions.contains("s3:DeleteBucketPolicy"));
         for (String action : List.of("ecr:DeleteRepository", "s3:DeleteBucket", "s3:DeleteObject", "kms:ScheduleKeyDeletion")) {
             assertFalse(actions.contains(action), "the execution role must not have " + action);
+        }
+    }
+
+    /** The pipeline's roles reach only ${AppName}-${EnvName}-* stacks; the gitlab-oidc stack that defines them is not one. */
+    @Test
+    void thePipelineCannotChangeTheStackThatDefinesItsRoles() throws Exception {
+        String own = new GitlabOidcStack().stackName().replace("${AppName}", "hello").replace("${EnvName}", "prod");
+        assertFalse(own.startsWith("hello-prod-"), own);
+        for (String role : List.of("DeployRole", "ChangeSetRole")) {
+            for (JsonNode s : statements(role).values()) {
+                for (String resource : texts(s.path("Resource"))) {
+                    if (resource.contains(":cloudformation:")) {
+                        assertTrue(resource.endsWith(":stack/${AppName}-${EnvName}-*/*") || resource.endsWith(":changeSet/*/*"),
+                                role + " " + s.path("Sid").asText() + " acts on " + resource);
+                    }
+                }
+                assertFalse(texts(s.path("Action")).stream().anyMatch(a -> a.startsWith("iam:") && !a.equals("iam:PassRole")),
+                        role + " may change IAM");
+            }
         }
     }
 }
