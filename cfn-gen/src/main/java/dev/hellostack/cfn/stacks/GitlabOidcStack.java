@@ -451,12 +451,16 @@ public final class GitlabOidcStack implements Stack {
                         "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:UpdateKeyDescription"),
                 List.of(Iam.arn("kms:" + account + ":key/*")), tagged("aws:ResourceTag")));
         // The access-log bucket of the alb stack, by its exact name (S3 bucket ARNs have no account or Region).
-        // No s3:DeleteBucket: the bucket is retained.
+        // No s3:DeleteBucket: the bucket is retained. CloudFormation reads a bucket's whole configuration after
+        // each change, hence the Get calls for settings the template does not use.
         statements.add(Iam.allow("OurAccessLogBucket", List.of("s3:CreateBucket", "s3:DeleteBucketPolicy",
-                        "s3:GetBucketLocation", "s3:GetBucketNotification", "s3:GetBucketObjectLockConfiguration",
-                        "s3:GetBucketOwnershipControls", "s3:GetBucketPolicy", "s3:GetBucketPublicAccessBlock",
-                        "s3:GetBucketTagging", "s3:GetBucketVersioning", "s3:GetEncryptionConfiguration",
-                        "s3:GetLifecycleConfiguration", "s3:PutBucketNotification", "s3:PutBucketObjectLockConfiguration",
+                        "s3:GetAccelerateConfiguration", "s3:GetAnalyticsConfiguration", "s3:GetBucketAcl",
+                        "s3:GetBucketCORS", "s3:GetBucketLocation", "s3:GetBucketLogging", "s3:GetBucketNotification",
+                        "s3:GetBucketObjectLockConfiguration", "s3:GetBucketOwnershipControls", "s3:GetBucketPolicy",
+                        "s3:GetBucketPublicAccessBlock", "s3:GetBucketTagging", "s3:GetBucketVersioning",
+                        "s3:GetBucketWebsite", "s3:GetEncryptionConfiguration", "s3:GetIntelligentTieringConfiguration",
+                        "s3:GetInventoryConfiguration", "s3:GetLifecycleConfiguration", "s3:GetMetricsConfiguration",
+                        "s3:GetReplicationConfiguration", "s3:PutBucketNotification", "s3:PutBucketObjectLockConfiguration",
                         "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy", "s3:PutBucketPublicAccessBlock",
                         "s3:PutBucketTagging", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration",
                         "s3:PutLifecycleConfiguration"),
