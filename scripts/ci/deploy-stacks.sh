@@ -62,7 +62,7 @@ for line in "${lines[@]}"; do
       # A first create that failed leaves a stack that can only be deleted; it holds no resources.
       log "$stack_name is ROLLBACK_COMPLETE after a failed first create: deleting it before deploying again"
       aws_cli cloudformation delete-stack --stack-name "$stack_name" ${role_args[@]+"${role_args[@]}"} \
-        || die "could not delete $stack_name (ROLLBACK_COMPLETE after a failed first create): see the message above"
+        || die "could not delete $stack_name (ROLLBACK_COMPLETE after a failed first create): see the message above. If this pipeline may not delete stacks (in prod the gitlab-oidc stack sets PipelineMayDeleteStacks=false), an administrator runs: aws cloudformation delete-stack --stack-name $stack_name --role-arn <CloudFormationExecutionRoleArn of the gitlab-oidc stack>; retry this job when the stack is gone."
       if ! aws_cli cloudformation wait stack-delete-complete --stack-name "$stack_name"; then
         die "deleting $stack_name (ROLLBACK_COMPLETE after a failed first create) failed: it is now $(stack_status "$stack_name"). See its events in the console; delete what blocks it (as an administrator: aws cloudformation delete-stack --stack-name $stack_name --role-arn <CloudFormationExecutionRoleArn of the gitlab-oidc stack>, with --retain-resources <logical ids> for resources that cannot be deleted), then retry this job"
       fi ;;

@@ -77,6 +77,17 @@ test_stack_left_by_a_failed_first_create_is_deleted_first() {
   assert_contains "$(calls)" "wait stack-delete-complete --stack-name hello-prod-ecr"
 }
 
+test_a_pipeline_that_may_not_delete_stacks_hands_a_failed_first_create_to_an_administrator() {
+  given_stack hello-prod-ecr ROLLBACK_COMPLETE
+  echo "An error occurred (AccessDenied) when calling the DeleteStack operation: User is not authorized to perform: cloudformation:DeleteStack" \
+    >"$FAKE_AWS_STATE/fail/delete-stack-hello-prod-ecr"
+  run_script deploy-stacks.sh --only ecr
+  assert_status 1
+  assert_contains "$err" "could not delete hello-prod-ecr (ROLLBACK_COMPLETE after a failed first create)"
+  assert_contains "$err" "PipelineMayDeleteStacks=false), an administrator runs: aws cloudformation delete-stack --stack-name hello-prod-ecr"
+  assert_not_contains "$(calls)" " deploy "
+}
+
 test_failed_deploy_shows_the_failed_events_and_stops() {
   echo "Waiter StackCreateComplete failed: Waiter encountered a terminal failure state" \
     >"$FAKE_AWS_STATE/fail/deploy-hello-prod-alb"

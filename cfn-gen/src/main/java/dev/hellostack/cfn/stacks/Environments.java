@@ -13,7 +13,7 @@ import java.util.NoSuchElementException;
  *       own encryption, one task, the load balancer deletable, stacks deletable.</li>
  *   <li>{@code prod}: HTTPS only (a certificate is required), load-balancer deletion protection, access
  *       logs in an S3 bucket of the alb stack, 365 days of logs encrypted with customer-managed KMS keys,
- *       termination protection on every stack. Its resolved templates pass every AWS Control Tower
+ *       termination protection on every stack, and a deploy role that may not delete stacks. Its resolved templates pass every AWS Control Tower
  *       proactive control (see {@code cfn-gen resolve} and the build's checks).</li>
  * </ul>
  */
@@ -34,6 +34,7 @@ public final class Environments {
                 new Environment("prod", "HTTPS only, deletion and termination protection, access logs, "
                         + "365-day KMS-encrypted logs", true,
                         Map.of(
+                                "gitlab-oidc", Map.of("PipelineMayDeleteStacks", "false"),
                                 "network", Map.of("EnableFlowLogs", "true", "FlowLogRetentionDays", "365",
                                         "EncryptLogs", "true"),
                                 "alb", Map.of("DeletionProtection", "true", "AccessLogs", "true"),

@@ -136,9 +136,18 @@ public final class GitlabOidcStack implements Stack {
                 .description("ARN of an existing IAM OIDC provider for this GitLab (an account has one per URL). Empty: create it.")
                 .constraintDescription("ExistingProviderArn: empty, or an IAM OIDC provider ARN.");
         t.parameterGroup("Application", app.appName, app.envName);
+        Parameter mayDelete = t.parameter("PipelineMayDeleteStacks", "String")
+                .defaultValue("true")
+                .allowedValues("true", "false")
+                .description("true: the deploy role may delete this application's stacks (deploy-stacks.sh does so only "
+                        + "to retry a failed first create). false (prod): it may not, so a merge cannot delete them, "
+                        + "and turning termination protection off gains it nothing.")
+                .constraintDescription("PipelineMayDeleteStacks: true or false.");
         t.parameterGroup("GitLab", url, audience, project, branch, releaseTags, existing);
+        t.parameterGroup("Pipeline", mayDelete);
 
         Fn.Condition create = t.condition("CreateProvider", Fn.equalsFn(existing.ref(), ""));
+        Fn.Condition deletable = t.condition("PipelineDeletesStacks", Fn.equalsFn(mayDelete.ref(), "true"));
 
         Resource provider = t.resource("GitLabOidcProvider", "AWS::IAM::OIDCProvider")
                 .condition(create)
@@ -209,7 +218,8 @@ public final class GitlabOidcStack implements Stack {
                                 Iam.arn(stacks), Iam.arn(changeSets)),
                         // deploy-stacks.sh deletes a stack left in ROLLBACK_COMPLETE by a failed first create
                         // (it holds no resources) before trying again. Only the default branch has this.
-                        Iam.allow("RetryAFailedFirstCreate", List.of("cloudformation:DeleteStack"), Iam.arn(stacks)),
+                        Fn.ifThen(deletable, Iam.allow("RetryAFailedFirstCreate", List.of("cloudformation:DeleteStack"),
+                                Iam.arn(stacks)), Fn.Pseudo.NO_VALUE),
                         // deploy-stacks.sh turns termination protection on where the environment asks for it.
                         Iam.allow("ProtectOurStacks", List.of("cloudformation:UpdateTerminationProtection"), Iam.arn(stacks)),
                         Iam.allow("CheckOurServiceAfterDeploy", List.of("ecs:DescribeServices"),

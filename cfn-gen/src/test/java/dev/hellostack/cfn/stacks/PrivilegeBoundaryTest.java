@@ -261,4 +261,21 @@ class PrivilegeBoundaryTest {
             }
         }
     }
+
+    /** In prod the deploy role cannot delete stacks, so turning termination protection off gains a merge nothing. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void inProdTheDeployRoleCannotDeleteStacks() {
+        Map<String, Object> template = new GitlabOidcStack().template().toCfn();
+        for (String env : List.of("dev", "prod")) {
+            Map<String, String> values = new LinkedHashMap<>(Environments.named(env).parameters("gitlab-oidc"));
+            values.put("ProjectPath", "group/project");
+            Map<String, Object> resolved = new dev.hellostack.cfn.resolve.Resolver(null).resolve("gitlab-oidc.yaml", template, values);
+            Map<String, Object> deploy = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) resolved.get("Resources"))
+                    .get("DeployRole")).get("Properties");
+            String policies = deploy.get("Policies").toString();
+            assertEquals(env.equals("dev"), policies.contains("cloudformation:DeleteStack"), env + ": " + policies);
+            assertTrue(policies.contains("cloudformation:UpdateTerminationProtection"), env);
+        }
+    }
 }
