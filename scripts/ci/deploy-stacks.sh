@@ -7,8 +7,9 @@
 # usage: deploy-stacks.sh [--only NAME]... [--except NAME]... [--dotenv FILE]
 #   --dotenv FILE  write SERVICE_URL=<url> there (a GitLab dotenv report for the environment URL)
 # Environment: DEPLOY_ROLE_ARN and AWS_ID_TOKEN (or AWS credentials), CFN_EXECUTION_ROLE_ARN,
-# AWS_REGION, optional AWS_ENDPOINT_URL, APP_NAME, ENV_NAME, CFN_PARAM_<Name>; IMAGE_TAG (default
-# CI_COMMIT_SHA) for the service stack's ImageTag.
+# AWS_REGION, optional AWS_ENDPOINT_URL, DEPLOY_ENV (an environment of stacks.json: its parameter
+# values, and termination protection when it asks for it), APP_NAME, ENV_NAME, CFN_PARAM_<Name>;
+# IMAGE_TAG (default CI_COMMIT_SHA) for the service stack's ImageTag.
 set -euo pipefail
 # shellcheck source=scripts/ci/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -28,6 +29,7 @@ while (($#)); do
 done
 
 export IMAGE_TAG=${IMAGE_TAG:-${CI_COMMIT_SHA:-}}
+env_check
 aws_assume_role DEPLOY_ROLE_ARN
 role_args=()
 if [[ -n "${AWS_ID_TOKEN:-}" ]]; then
@@ -37,10 +39,17 @@ fi
 
 stacks=$("$CI_SCRIPTS_DIR/stack-list.sh" ${select_args[@]+"${select_args[@]}"})
 mapfile -t lines <<<"$stacks"
+# Every stack's parameters first, so a missing value (such as prod's certificate) stops the job
+# before anything is deployed.
+declare -A stack_params=()
+for line in "${lines[@]}"; do
+  read -r name _ template _ <<<"$line"
+  check_template "$template" "$name"
+  stack_params[$name]=$("$CI_SCRIPTS_DIR/stack-params.sh" "$name")
+done
 for line in "${lines[@]}"; do
   read -r name stack_name template capabilities <<<"$line"
-  check_template "$template" "$name"
-  params=$("$CI_SCRIPTS_DIR/stack-params.sh" "$name")
+  params=${stack_params[$name]}
   override_args=()
   if [[ -n "$params" ]]; then
     mapfile -t overrides <<<"$params"
@@ -53,7 +62,7 @@ for line in "${lines[@]}"; do
       # A first create that failed leaves a stack that can only be deleted; it holds no resources.
       log "$stack_name is ROLLBACK_COMPLETE after a failed first create: deleting it before deploying again"
       aws_cli cloudformation delete-stack --stack-name "$stack_name" ${role_args[@]+"${role_args[@]}"} \
-        || die "could not delete $stack_name (ROLLBACK_COMPLETE after a failed first create): see the message above"
+        || die "could not delete $stack_name (ROLLBACK_COMPLETE after a failed first create): see the message above. If this pipeline may not delete stacks (in prod the gitlab-oidc stack sets PipelineMayDeleteStacks=false), an administrator runs: aws cloudformation delete-stack --stack-name $stack_name --role-arn <CloudFormationExecutionRoleArn of the gitlab-oidc stack>; retry this job when the stack is gone."
       if ! aws_cli cloudformation wait stack-delete-complete --stack-name "$stack_name"; then
         die "deleting $stack_name (ROLLBACK_COMPLETE after a failed first create) failed: it is now $(stack_status "$stack_name"). See its events in the console; delete what blocks it (as an administrator: aws cloudformation delete-stack --stack-name $stack_name --role-arn <CloudFormationExecutionRoleArn of the gitlab-oidc stack>, with --retain-resources <logical ids> for resources that cannot be deleted), then retry this job"
       fi ;;
@@ -80,6 +89,10 @@ for line in "${lines[@]}"; do
       --query "StackEvents[?contains(ResourceStatus, 'FAILED')].[Timestamp,LogicalResourceId,ResourceStatus,ResourceStatusReason]" \
       --output text || true
     die "deploying $stack_name failed"
+  fi
+  if [[ "$(env_value .terminationProtection)" == true ]]; then
+    log "$stack_name: termination protection on (environment $DEPLOY_ENV)"
+    aws_cli cloudformation update-termination-protection --enable-termination-protection --stack-name "$stack_name" >/dev/null
   fi
   aws_cli cloudformation describe-stacks --stack-name "$stack_name" \
     --query 'Stacks[0].Outputs[].[OutputKey,OutputValue]' --output text

@@ -23,6 +23,12 @@ IMAGE_TAG_PARAMETER=${IMAGE_TAG_PARAMETER:-ImageTag}
 
 CI_SCRIPTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
+# DEPLOY_ENV names one of the environments in stacks.json (dev, prod): its parameter values apply,
+# and it is the EnvName of every stack, so ENV_NAME defaults to it (and may not differ from it).
+if [[ -n "${DEPLOY_ENV:-}" ]]; then
+  ENV_NAME=${ENV_NAME:-$DEPLOY_ENV}
+fi
+
 log() { printf '==> %s\n' "$*" >&2; }
 die() {
   printf 'error: %s\n' "$*" >&2
@@ -166,6 +172,22 @@ check_template() {
   local size
   size=$(wc -c <"$1")
   ((size <= 51200)) || die "template $1 of stack $2 is $size bytes; CloudFormation accepts at most 51200 without an S3 bucket"
+}
+
+# env_check : with DEPLOY_ENV set, fails unless stacks.json defines that environment and ENV_NAME
+# equals it.
+env_check() {
+  [[ -n "${DEPLOY_ENV:-}" ]] || return 0
+  [[ "$ENV_NAME" == "$DEPLOY_ENV" ]] \
+    || die "ENV_NAME '$ENV_NAME' differs from DEPLOY_ENV '$DEPLOY_ENV'; the environment is the EnvName (unset ENV_NAME)"
+  jq -e --arg env "$DEPLOY_ENV" '(.environments // []) | any(.name == $env)' "$STACKS_FILE" >/dev/null \
+    || die "DEPLOY_ENV '$DEPLOY_ENV' is not an environment in $STACKS_FILE (known: $(jq -r '[(.environments // [])[].name] | join(", ")' "$STACKS_FILE"))"
+}
+
+# env_value KEY... : prints a jq path's value of the DEPLOY_ENV environment in stacks.json (empty when unset).
+env_value() {
+  [[ -n "${DEPLOY_ENV:-}" ]] || return 0
+  jq -r --arg env "$DEPLOY_ENV" "(.environments // [])[] | select(.name == \$env) | $1 // empty" "$STACKS_FILE"
 }
 
 # stack_lookup NAME : prints "stackName template capabilities" of one stack from stack-list.sh.

@@ -24,6 +24,44 @@ test_deploy_runs_the_remaining_stacks_in_order_with_the_execution_role() {
   assert_eq "$(cat deploy.env)" "SERVICE_URL=http://hello-prod-123.us-east-1.elb.amazonaws.com"
 }
 
+test_prod_needs_its_certificate_and_protects_every_stack() {
+  DEPLOY_ENV=prod run_script deploy-stacks.sh --except ecr
+  assert_status 1
+  assert_contains "$err" "environment prod needs CFN_PARAM_CertificateArn for stack alb"
+  assert_not_contains "$(calls)" " deploy "
+
+  given_stack hello-prod-alb UPDATE_COMPLETE LoadBalancerUrl=https://hello-prod-123.us-east-1.elb.amazonaws.com
+  DEPLOY_ENV=prod CFN_PARAM_CertificateArn=arn:aws:acm:us-east-1:123456789012:certificate/abc \
+    run_script deploy-stacks.sh --except ecr
+  assert_status 0
+  deploys=$(grep ' deploy ' "$FAKE_AWS_STATE/calls.log")
+  assert_contains "$(grep hello-prod-alb <<<"$deploys")" "--parameter-overrides EnvName=prod CertificateArn=arn:aws:acm:us-east-1:123456789012:certificate/abc"
+  assert_contains "$(grep hello-prod-service <<<"$deploys")" "--parameter-overrides EnvName=prod ImageTag=$sha DesiredCount=3"
+  for stack in hello-prod-network hello-prod-alb hello-prod-service; do
+    assert_contains "$(calls)" "update-termination-protection --enable-termination-protection --stack-name $stack"
+    assert_eq "$(cat "$FAKE_AWS_STATE/stacks/$stack/termination-protection")" true
+  done
+}
+
+test_dev_deploys_its_own_stacks_with_its_values_and_no_termination_protection() {
+  DEPLOY_ENV=dev run_script deploy-stacks.sh --except ecr
+  assert_status 0
+  deploys=$(grep ' deploy ' "$FAKE_AWS_STATE/calls.log")
+  assert_eq "$(awk '{print $6}' <<<"$deploys" | tr '\n' ' ')" "hello-dev-network hello-dev-alb hello-dev-service "
+  assert_contains "$(grep hello-dev-network <<<"$deploys")" "--parameter-overrides EnvName=dev VpcCidr=10.1.0.0/16"
+  assert_not_contains "$(calls)" "update-termination-protection"
+}
+
+test_unknown_environment_or_a_different_env_name_is_refused() {
+  DEPLOY_ENV=staging run_script deploy-stacks.sh --except ecr
+  assert_status 1
+  assert_contains "$err" "DEPLOY_ENV 'staging' is not an environment in templates/stacks.json (known: dev, prod)"
+  DEPLOY_ENV=dev ENV_NAME=prod run_script deploy-stacks.sh --except ecr
+  assert_status 1
+  assert_contains "$err" "ENV_NAME 'prod' differs from DEPLOY_ENV 'dev'"
+  assert_not_contains "$(calls)" " deploy "
+}
+
 test_ecr_job_deploys_only_the_ecr_stack() {
   run_script deploy-stacks.sh --only ecr
   assert_status 0
@@ -37,6 +75,17 @@ test_stack_left_by_a_failed_first_create_is_deleted_first() {
   assert_status 0
   assert_contains "$(calls)" "delete-stack --stack-name hello-prod-ecr --role-arn $CFN_EXECUTION_ROLE_ARN"
   assert_contains "$(calls)" "wait stack-delete-complete --stack-name hello-prod-ecr"
+}
+
+test_a_pipeline_that_may_not_delete_stacks_hands_a_failed_first_create_to_an_administrator() {
+  given_stack hello-prod-ecr ROLLBACK_COMPLETE
+  echo "An error occurred (AccessDenied) when calling the DeleteStack operation: User is not authorized to perform: cloudformation:DeleteStack" \
+    >"$FAKE_AWS_STATE/fail/delete-stack-hello-prod-ecr"
+  run_script deploy-stacks.sh --only ecr
+  assert_status 1
+  assert_contains "$err" "could not delete hello-prod-ecr (ROLLBACK_COMPLETE after a failed first create)"
+  assert_contains "$err" "PipelineMayDeleteStacks=false), an administrator runs: aws cloudformation delete-stack --stack-name hello-prod-ecr"
+  assert_not_contains "$(calls)" " deploy "
 }
 
 test_failed_deploy_shows_the_failed_events_and_stops() {

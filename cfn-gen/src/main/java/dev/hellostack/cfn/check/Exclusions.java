@@ -8,16 +8,20 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The guard controls we accept failing, each for one resource of one template and with a reason:
- * {@code cfn-gen/guard/exclusions.yaml}. A failure that no exclusion covers is a finding, and so
- * is an exclusion that no failure matches any more (so the list cannot rot).
+ * The guard controls we accept failing, each for one resource of one template in one environment,
+ * with a reason and the environment setting that clears it: {@code cfn-gen/guard/exclusions.yaml}.
+ * The checks run over the templates resolved for each environment; a failure that no exclusion of
+ * that environment covers is a finding, and so is an exclusion that no failure matches any more (so
+ * the list cannot rot).
  *
  * <pre>
  * exclusions:
  *   - control: CT.CLOUDWATCH.PR.2
+ *     environment: dev
  *     template: service.yaml
  *     resource: LogGroup
- *     reason: why this control cannot pass by design
+ *     clearedBy: LogRetentionDays 365 or more (prod)
+ *     reason: why this control fails in this environment
  * </pre>
  */
 public final class Exclusions {
@@ -25,13 +29,14 @@ public final class Exclusions {
     /** The exclusions file, relative to the repository root. */
     public static final String PATH = "cfn-gen/guard/exclusions.yaml";
 
-    private static final Set<String> FIELDS = Set.of("control", "template", "resource", "reason");
+    private static final Set<String> FIELDS = Set.of("control", "environment", "template", "resource", "clearedBy", "reason");
 
     /** One accepted failure. */
-    public record Exclusion(String control, String template, String resource, String reason) {
+    public record Exclusion(String control, String environment, String template, String resource, String clearedBy,
+                            String reason) {
 
-        boolean matches(GuardCheck.Failure failure) {
-            return control.equals(failure.control()) && template.equals(failure.template())
+        boolean matches(String env, GuardCheck.Failure failure) {
+            return environment.equals(env) && control.equals(failure.control()) && template.equals(failure.template())
                     && resource.equals(failure.resource());
         }
     }
@@ -79,11 +84,13 @@ public final class Exclusions {
                             + String.join(", ", sortedFields()));
                 }
             }
-            Exclusion exclusion = new Exclusion(e.get("control").asText().trim(), e.get("template").asText().trim(),
-                    e.get("resource").asText().trim(), e.get("reason").asText().trim());
-            if (!seen.add(exclusion.control() + "|" + exclusion.template() + "|" + exclusion.resource())) {
+            Exclusion exclusion = new Exclusion(e.get("control").asText().trim(), e.get("environment").asText().trim(),
+                    e.get("template").asText().trim(), e.get("resource").asText().trim(),
+                    e.get("clearedBy").asText().trim(), e.get("reason").asText().trim());
+            if (!seen.add(exclusion.environment() + "|" + exclusion.control() + "|" + exclusion.template() + "|"
+                    + exclusion.resource())) {
                 throw new CheckException(where + ": duplicate exclusion of " + exclusion.control() + " for "
-                        + exclusion.template() + " " + exclusion.resource());
+                        + exclusion.template() + " " + exclusion.resource() + " in " + exclusion.environment());
             }
             entries.add(exclusion);
         }
@@ -91,29 +98,36 @@ public final class Exclusions {
     }
 
     private static List<String> sortedFields() {
-        return List.of("control", "template", "resource", "reason");
+        return List.of("control", "environment", "template", "resource", "clearedBy", "reason");
     }
 
     public List<Exclusion> entries() {
         return entries;
     }
 
+    /** The entries for one environment. */
+    public List<Exclusion> entries(String environment) {
+        return entries.stream().filter(e -> e.environment().equals(environment)).toList();
+    }
+
     /**
-     * The findings left after applying the exclusions: every failure no exclusion covers, and
-     * every exclusion that covers no failure.
+     * The findings left after applying one environment's exclusions to the failures of its resolved
+     * templates: every failure no exclusion covers, and every exclusion of that environment that covers
+     * no failure. Findings name the template as {@code <environment>/<template>}.
      */
-    public List<Finding> apply(List<GuardCheck.Failure> failures) {
+    public List<Finding> apply(String environment, List<GuardCheck.Failure> failures) {
         List<Finding> findings = new ArrayList<>();
         for (GuardCheck.Failure failure : failures) {
-            if (entries.stream().noneMatch(e -> e.matches(failure))) {
+            if (entries.stream().noneMatch(e -> e.matches(environment, failure))) {
                 Finding f = failure.toFinding();
-                findings.add(new Finding(f.check(), f.template(), f.location(), f.message()
-                        + " (fix the template, or if it cannot pass by design add an exclusion with the reason to " + source + ")"));
+                findings.add(new Finding(f.check(), environment + "/" + f.template(), f.location(), f.message()
+                        + " (fix the template or the " + environment + " environment; if it cannot pass there by design, "
+                        + "add an exclusion with the reason to " + source + ")"));
             }
         }
-        for (Exclusion exclusion : entries) {
-            if (failures.stream().noneMatch(exclusion::matches)) {
-                findings.add(new Finding("guard", exclusion.template(),
+        for (Exclusion exclusion : entries(environment)) {
+            if (failures.stream().noneMatch(f -> exclusion.matches(environment, f))) {
+                findings.add(new Finding("guard", environment + "/" + exclusion.template(),
                         exclusion.resource().equals(GuardCheck.TEMPLATE_LEVEL) ? exclusion.resource() : "Resources." + exclusion.resource(),
                         "stale exclusion: " + exclusion.control() + " no longer fails here; remove it from " + source));
             }

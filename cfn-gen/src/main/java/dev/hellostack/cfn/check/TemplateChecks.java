@@ -1,15 +1,29 @@
 package dev.hellostack.cfn.check;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hellostack.cfn.resolve.ResolveCommand;
+import dev.hellostack.cfn.resolve.ResolveException;
+import dev.hellostack.cfn.stacks.Environment;
+import dev.hellostack.cfn.stacks.Environments;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Runs every check over the generated templates in {@code templates/*.yaml}: the AWS resource
  * specification ({@link SpecValidator}), cfn-guard with the AWS Control Tower rules and our own
- * rules minus the exclusions ({@link GuardCheck}, {@link Exclusions}), and the cross-stack
- * imports ({@link CrossStackCheck}). The build runs it from a test; {@link #main} runs it by hand.
+ * rules over the templates resolved for each environment, minus that environment's exclusions
+ * ({@link GuardCheck}, {@link Exclusions}; prod has none), and the cross-stack imports
+ * ({@link CrossStackCheck}). The build runs it from a test; {@link #main} runs it by hand.
  */
 public final class TemplateChecks {
 
@@ -33,18 +47,94 @@ public final class TemplateChecks {
         List<Path> templates = Templates.yamlFiles(repoRoot.resolve("templates"));
         List<Finding> findings = new ArrayList<>();
 
-        SpecValidator spec = new SpecValidator(ResourceSpec.load(repoRoot));
+        ResourceSpec spec = ResourceSpec.load(repoRoot);
+        SpecValidator validator = new SpecValidator(spec);
         for (Path template : templates) {
-            findings.addAll(spec.validate(template.getFileName().toString(), Templates.readYaml(template)));
+            findings.addAll(validator.validate(template.getFileName().toString(), Templates.readYaml(template)));
         }
 
-        GuardTool tool = GuardTool.ensureInstalled(repoRoot);
-        List<GuardCheck.Failure> failures = templates.isEmpty() ? List.of() : new GuardCheck(tool).evaluate(templates);
-        findings.addAll(Exclusions.load(repoRoot).apply(failures));
+        if (!templates.isEmpty()) {
+            findings.addAll(guardPerEnvironment(repoRoot, templates, spec));
+        } else {
+            Exclusions.load(repoRoot);
+        }
 
         findings.addAll(new CrossStackCheck().check(repoRoot));
         findings.sort(Finding.ORDER);
         return new Report(templates, List.copyOf(findings));
+    }
+
+    /**
+     * Values the checks give the parameters an environment leaves to deploy time. Only the checks use
+     * them: a certificate ARN of the documented shape (account and id all zeros, no real certificate), a
+     * project path and an image tag (parameters without a default, which the pipeline always passes).
+     */
+    public static final Map<String, String> CHECK_VALUES = Map.of(
+            "alb.CertificateArn", "arn:aws:acm:us-east-1:000000000000:certificate/00000000-0000-0000-0000-000000000000",
+            "gitlab-oidc.ProjectPath", "group/project",
+            "service.ImageTag", "0123456789abcdef0123456789abcdef01234567");
+
+    /**
+     * Resolves the templates for every environment ({@code cfn-gen resolve}) and runs cfn-guard with the
+     * AWS Control Tower rules and ours over each set, as a Control Tower hook would see them when the
+     * stacks are deployed there; each environment's exclusions apply to its own failures only.
+     */
+    static List<Finding> guardPerEnvironment(Path repoRoot, List<Path> templates, ResourceSpec spec) {
+        GuardCheck guard = new GuardCheck(GuardTool.ensureInstalled(repoRoot));
+        Exclusions exclusions = Exclusions.load(repoRoot);
+        Map<String, Map<String, Object>> plain = new LinkedHashMap<>();
+        for (Path template : templates) {
+            String file = template.getFileName().toString();
+            plain.put(file.substring(0, file.length() - ".yaml".length()),
+                    PLAIN.convertValue(Templates.readYaml(template), new TypeReference<Map<String, Object>>() { }));
+        }
+        List<Finding> findings = new ArrayList<>();
+        Path work;
+        try {
+            work = Files.createTempDirectory("cfn-gen-resolved-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            for (Environment env : Environments.all()) {
+                Map<String, String> values = new LinkedHashMap<>();
+                CHECK_VALUES.forEach((key, value) -> {
+                    String stack = key.substring(0, key.indexOf('.'));
+                    if (plain.containsKey(stack) && (!key.equals("alb.CertificateArn")
+                            || env.requiredParameters("alb").contains("CertificateArn"))) {
+                        values.put(key, value);
+                    }
+                });
+                Map<String, String> files;
+                try {
+                    files = ResolveCommand.resolve(env, plain, values, spec);
+                } catch (ResolveException e) {
+                    findings.add(new Finding("resolve", env.name(), "(templates)", e.getMessage()));
+                    continue;
+                }
+                Path dir = Files.createDirectories(work.resolve(env.name()));
+                List<Path> resolved = new ArrayList<>();
+                for (Map.Entry<String, String> f : files.entrySet()) {
+                    resolved.add(Files.writeString(dir.resolve(f.getKey()), f.getValue(), StandardCharsets.UTF_8));
+                }
+                findings.addAll(exclusions.apply(env.name(), guard.evaluate(resolved)));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            deleteTree(work);
+        }
+        return findings;
+    }
+
+    private static final ObjectMapper PLAIN = new ObjectMapper();
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary directory left behind is harmless
+        }
     }
 
     /**

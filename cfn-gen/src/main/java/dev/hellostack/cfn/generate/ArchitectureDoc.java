@@ -2,16 +2,20 @@ package dev.hellostack.cfn.generate;
 
 import dev.hellostack.cfn.model.Template;
 import dev.hellostack.cfn.stacks.AlbStack;
+import dev.hellostack.cfn.stacks.Environment;
+import dev.hellostack.cfn.stacks.Environments;
 import dev.hellostack.cfn.stacks.NetworkStack;
 import dev.hellostack.cfn.stacks.Stack;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * {@code templates/ARCHITECTURE.md}: Mermaid pictures of the traffic path and of the stacks with
- * their exports and imports, generated from the same model as the templates, so it is always true.
+ * {@code templates/ARCHITECTURE.md}: Mermaid pictures of the traffic path, of the stacks with their
+ * exports and imports and of the roles' trust chain, and the environments, generated from the same
+ * model as the templates, so it is always true.
  */
 public final class ArchitectureDoc {
 
@@ -32,6 +36,8 @@ public final class ArchitectureDoc {
         traffic(md);
         stackGraph(md, stacks, templates);
         table(md, stacks, templates);
+        environments(md, stacks);
+        trustChain(md);
         return md.toString();
     }
 
@@ -107,6 +113,65 @@ public final class ArchitectureDoc {
                     .append(" | ").append(names(t.importNames()))
                     .append(" |\n");
         }
+    }
+
+    private static void environments(StringBuilder md, List<Stack> stacks) {
+        md.append("\n## Environments\n\n");
+        md.append("Every stack is deployed once per environment, the environment's name being its `EnvName`; the "
+                + "pipeline's `DEPLOY_ENV` picks one. Values not listed are the templates' defaults. "
+                + "`cfn-gen resolve --env NAME` writes the templates as a Control Tower hook sees them there.\n\n");
+        md.append("| Environment | What it is | Termination protection | Parameter values | Given at deploy time |\n");
+        md.append("|---|---|---|---|---|\n");
+        for (Environment env : Environments.all()) {
+            List<String> values = new ArrayList<>();
+            List<String> required = new ArrayList<>();
+            for (Stack s : stacks) {
+                new TreeMap<>(env.parameters(s.name())).forEach((k, v) -> {
+                    if (!k.equals("EnvName")) {
+                        values.add(s.name() + " `" + k + "=" + v + "`");
+                    }
+                });
+                for (String r : env.requiredParameters(s.name())) {
+                    required.add(s.name() + " `" + r + "` (`CFN_PARAM_" + r + "`)");
+                }
+            }
+            md.append("| `").append(env.name()).append("` | ").append(env.summary())
+                    .append(" | ").append(env.terminationProtection() ? "on" : "off")
+                    .append(" | ").append(String.join(", ", values))
+                    .append(" | ").append(required.isEmpty() ? "nothing" : String.join(", ", required)).append(" |\n");
+        }
+    }
+
+    /** The roles, who may assume each, and what each may pass on: the gitlab-oidc stack's trust chain. */
+    private static void trustChain(StringBuilder md) {
+        md.append("\n## Trust chain\n\n");
+        md.append("Who can act as whom. GitLab ID tokens are exchanged for one role each (its trust policy checks the "
+                + "project, the ref type and the ref); only the deploy and change-set roles may pass the "
+                + "CloudFormation execution role, and only to CloudFormation; the execution role creates workload "
+                + "roles only under the IAM path `/${AppName}/${EnvName}/` and only with the permissions boundary, "
+                + "and passes them only to ECS tasks and VPC flow logs.\n\n");
+        md.append("```mermaid\nflowchart LR\n");
+        md.append("  mrJob[").append(label("Merge-request pipeline", "any branch")).append("]\n");
+        md.append("  mainJob[").append(label("Default-branch pipeline", "ref main only")).append("]\n");
+        md.append("  tagJob[").append(label("Tag pipeline", "ReleaseTagPattern")).append("]\n");
+        md.append("  changeSetRole[").append(label("ChangeSetRole", "create change sets, never execute")).append("]\n");
+        md.append("  deployRole[").append(label("DeployRole", "push images, execute change sets")).append("]\n");
+        md.append("  imageTagRole[").append(label("ImageTagRole", "tag existing images")).append("]\n");
+        md.append("  execRole[").append(label("CloudFormationExecutionRole",
+                "only resources tagged or named for this app and env")).append("]\n");
+        md.append("  workloadRoles[").append(label("Workload roles", "path /${AppName}/${EnvName}/",
+                "WorkloadPermissionsBoundary")).append("]\n");
+        md.append("  ecsTasks[(").append(label("ECS tasks")).append(")]\n");
+        md.append("  flowLogs[(").append(label("VPC flow logs")).append(")]\n");
+        md.append("  mrJob -->|").append(label("AssumeRoleWithWebIdentity")).append("| changeSetRole\n");
+        md.append("  mainJob -->|").append(label("AssumeRoleWithWebIdentity")).append("| deployRole\n");
+        md.append("  tagJob -->|").append(label("AssumeRoleWithWebIdentity")).append("| imageTagRole\n");
+        md.append("  changeSetRole -->|").append(label("PassRole to CloudFormation", "change sets only")).append("| execRole\n");
+        md.append("  deployRole -->|").append(label("PassRole to CloudFormation")).append("| execRole\n");
+        md.append("  execRole -->|").append(label("CreateRole with the boundary")).append("| workloadRoles\n");
+        md.append("  workloadRoles -->|").append(label("PassRole to ecs-tasks")).append("| ecsTasks\n");
+        md.append("  workloadRoles -->|").append(label("PassRole to vpc-flow-logs")).append("| flowLogs\n");
+        md.append("```\n");
     }
 
     private static String names(List<String> names) {

@@ -8,15 +8,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hellostack.cfn.model.Obj;
 import dev.hellostack.cfn.model.Parameter;
 import dev.hellostack.cfn.model.Template;
+import dev.hellostack.cfn.stacks.Environment;
+import dev.hellostack.cfn.stacks.Environments;
 import dev.hellostack.cfn.stacks.Stack;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * {@code templates/stacks.json}: the deploy order and each stack's parameters, capabilities, exports
  * and imports, for the pipeline and the README. Shape:
- * {@code {"stacks":[{"name","template","stackName","deployedBy","capabilities","parameters","exports","imports"}]}}.
+ * {@code {"stacks":[{"name","template","stackName","deployedBy","capabilities","parameters","exports","imports"}],
+ * "environments":[{"name","summary","terminationProtection","parameters":{stack:{Name:value}},"required":{stack:[Name]}}]}}:
+ * the named environments (see {@link Environments}), which the pipeline's DEPLOY_ENV selects.
  */
 public final class StacksJson {
 
@@ -48,6 +53,27 @@ public final class StacksJson {
                     "exports", t.exportNames(),
                     "imports", t.importNames()));
         }
+        List<Object> environments = new ArrayList<>();
+        for (Environment env : Environments.all()) {
+            Map<String, Object> values = new TreeMap<>();
+            Map<String, Object> required = new TreeMap<>();
+            for (Stack s : stacks) {
+                Map<String, String> v = new TreeMap<>(env.parameters(s.name()));
+                v.remove("EnvName");
+                if (!v.isEmpty()) {
+                    values.put(s.name(), v);
+                }
+                if (!env.requiredParameters(s.name()).isEmpty()) {
+                    required.put(s.name(), env.requiredParameters(s.name()));
+                }
+            }
+            environments.add(Obj.of(
+                    "name", env.name(),
+                    "summary", env.summary(),
+                    "terminationProtection", env.terminationProtection(),
+                    "parameters", values,
+                    "required", required));
+        }
         DefaultPrettyPrinter printer = new DefaultPrettyPrinter(Separators.createDefaultInstance()
                 .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
                 .withObjectEmptySeparator("")
@@ -55,7 +81,7 @@ public final class StacksJson {
                 .withObjectIndenter(new DefaultIndenter("  ", "\n"))
                 .withArrayIndenter(new DefaultIndenter("  ", "\n"));
         try {
-            return JSON.writer(printer).writeValueAsString(Obj.of("stacks", out)) + "\n";
+            return JSON.writer(printer).writeValueAsString(Obj.of("stacks", out, "environments", environments)) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write stacks.json", e);
         }

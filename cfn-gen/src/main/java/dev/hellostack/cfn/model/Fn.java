@@ -79,6 +79,11 @@ public sealed interface Fn {
         return new Or(List.of(conditions));
     }
 
+    /** {@code Fn::Contains}, a rule function: true when value is one of the strings in list. */
+    static Contains contains(List<String> list, Object value) {
+        return new Contains(list, value);
+    }
+
     static Split split(String delimiter, Object source) {
         return new Split(delimiter, source);
     }
@@ -280,6 +285,19 @@ public sealed interface Fn {
         @Override
         public Object toCfn() {
             return Map.of("Condition", name);
+        }
+    }
+
+    /** {@code Fn::Contains} (rules only): [list of strings, value]. */
+    record Contains(List<String> list, Object value) implements Fn {
+        public Contains {
+            list = List.copyOf(list);
+            Objects.requireNonNull(value, "Fn::Contains value");
+        }
+
+        @Override
+        public Object toCfn() {
+            return Map.of("Fn::Contains", List.of(list, value));
         }
     }
 

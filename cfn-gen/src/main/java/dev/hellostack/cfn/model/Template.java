@@ -29,6 +29,7 @@ public final class Template {
     private final String description;
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
     private final Map<String, Fn> conditions = new LinkedHashMap<>();
+    private final Map<String, Map<String, Object>> rules = new LinkedHashMap<>();
     private final Map<String, Resource> resources = new LinkedHashMap<>();
     private final Map<String, Output> outputs = new LinkedHashMap<>();
     private final Map<String, List<String>> parameterGroups = new LinkedHashMap<>();
@@ -65,6 +66,18 @@ public final class Template {
         }
         conditions.put(id, expression);
         return new Fn.Condition(id);
+    }
+
+    /**
+     * Declares a rule: CloudFormation refuses the parameter values (before it changes anything) when assertion
+     * is false. Rules may use Fn::And, Fn::Or, Fn::Not, Fn::Equals, Fn::Contains and Ref of parameters.
+     */
+    public void rule(String id, Fn assertion, String description) {
+        checkLogicalId(id, "rule");
+        if (rules.containsKey(id)) {
+            throw new TemplateException("stack '" + stackName + "': duplicate rule '" + id + "'");
+        }
+        rules.put(id, Obj.of("Assertions", List.of(Obj.of("Assert", assertion, "AssertDescription", description))));
     }
 
     public Resource resource(String id, String type) {
@@ -138,6 +151,14 @@ public final class Template {
     /** Checks every reference in the template; throws a {@link TemplateException} naming the first problem. */
     public void validate() {
         Set<String> usedParameters = new HashSet<>();
+        for (Map.Entry<String, Map<String, Object>> r : rules.entrySet()) {
+            Values.forEachFn(r.getValue(), fn -> {
+                if (fn instanceof Fn.Ref ref && !parameters.containsKey(ref.target())) {
+                    throw new TemplateException("stack '" + stackName + "', rule '" + r.getKey() + "': Ref " + ref.target()
+                            + " is not a parameter (rules can only see parameters)");
+                }
+            });
+        }
         for (Map.Entry<String, Fn> c : conditions.entrySet()) {
             checkReferences(c.getValue(), "stack '" + stackName + "', condition '" + c.getKey() + "'", usedParameters);
         }
@@ -314,6 +335,11 @@ public final class Template {
             Map<String, Object> ps = new LinkedHashMap<>();
             parameters.forEach((id, p) -> ps.put(id, p.toCfn()));
             out.put("Parameters", ps);
+        }
+        if (!rules.isEmpty()) {
+            Map<String, Object> rs = new LinkedHashMap<>();
+            rules.forEach((id, r) -> rs.put(id, Values.plain(r, "stack '" + stackName + "', rule '" + id + "'")));
+            out.put("Rules", rs);
         }
         if (!conditions.isEmpty()) {
             Map<String, Object> cs = new LinkedHashMap<>();

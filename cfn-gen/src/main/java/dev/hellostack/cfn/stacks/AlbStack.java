@@ -26,6 +26,11 @@ public final class AlbStack implements Stack {
     static final String TARGET_GROUP_ARN = "TargetGroupArn";
     static final String LB_FULL_NAME = "LoadBalancerFullName";
     static final String TG_FULL_NAME = "TargetGroupFullName";
+    /**
+     * At most 63 characters, as S3 requires: AppName (20) + EnvName (10) + account (12) + the longest
+     * Region name (14) + 4 separators and "alb" = 63.
+     */
+    static final String ACCESS_LOGS_BUCKET = "${AppName}-${EnvName}-${AWS::AccountId}-${AWS::Region}-alb";
 
     @Override
     public String name() {
@@ -53,25 +58,87 @@ public final class AlbStack implements Stack {
                 .allowedPattern("^$|^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[a-zA-Z0-9-]+$")
                 .description("ACM certificate ARN for HTTPS. Empty: plain HTTP on port 80. Set: port 80 redirects to HTTPS on 443.")
                 .constraintDescription("CertificateArn: empty, or an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>).");
-        // Off by default: a failed first create must be able to delete the load balancer again, or the
-        // stack ends in ROLLBACK_FAILED. Turn it on once the first deploy has succeeded.
+        // Off by default (dev): a failed first create must be able to delete the load balancer again, or the
+        // stack ends in ROLLBACK_FAILED. The prod environment turns it on.
         Parameter deletionProtection = t.parameter("DeletionProtection", "String")
                 .defaultValue("false")
                 .allowedValues("true", "false")
-                .description("Protect the load balancer from deletion. Turn on (CFN_PARAM_DeletionProtection=true) after "
-                        + "the first successful deploy; set to false again before deleting the stack.")
+                .description("Protect the load balancer from deletion (on in prod). Set to false before deleting the stack.")
                 .constraintDescription("DeletionProtection: true or false.");
-        Parameter logsBucket = t.parameter("AccessLogsBucket", "String")
+        Parameter accessLogs = t.parameter("AccessLogs", "String")
+                .defaultValue("false")
+                .allowedValues("true", "false")
+                .description("Write access logs to the S3 bucket this stack creates (encrypted, private, TLS only, "
+                        + "expiring after AccessLogsExpirationDays; kept when the stack is deleted).")
+                .constraintDescription("AccessLogs: true or false.");
+        Parameter logsExpiration = t.parameter("AccessLogsExpirationDays", "Number")
+                .defaultValue(365)
+                .range(1, 3650)
+                .description("Days to keep access log files in the bucket.")
+                .constraintDescription("AccessLogsExpirationDays: an integer from 1 to 3650.");
+        Parameter elbAccount = t.parameter("ElbLogDeliveryAccountArn", "String")
                 .defaultValue("")
-                .allowedPattern("^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-                .description("Existing S3 bucket for access logs (its policy must let Elastic Load Balancing write). Empty: no access logs.")
-                .constraintDescription("AccessLogsBucket: empty, or an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens).");
+                .allowedPattern("^$|^arn:aws[a-z-]*:iam::[0-9]{12}:root$")
+                .description("Empty: the bucket policy lets the service principal logdelivery.elasticloadbalancing.amazonaws.com "
+                        + "write (Regions opened in August 2022 or later). For older Regions, the Elastic Load Balancing "
+                        + "account of the Region as arn:aws:iam::<elb-account-id>:root, from the ALB user guide, "
+                        + "\"Enable access logs\", step 2.")
+                .constraintDescription("ElbLogDeliveryAccountArn: empty, or arn:aws:iam::<12 digits>:root.");
         t.parameterGroup("Application", app.appName, app.envName);
-        t.parameterGroup("Load balancer", ingressCidr, certificate, deletionProtection, logsBucket);
+        t.parameterGroup("Load balancer", ingressCidr, certificate, deletionProtection);
+        t.parameterGroup("Access logs", accessLogs, logsExpiration, elbAccount);
 
         Fn.Condition hasCert = t.condition("HasCertificate", Fn.not(Fn.equalsFn(certificate.ref(), "")));
         Fn.Condition noCert = t.condition("NoCertificate", Fn.equalsFn(certificate.ref(), ""));
-        Fn.Condition hasLogs = t.condition("HasAccessLogs", Fn.not(Fn.equalsFn(logsBucket.ref(), "")));
+        Fn.Condition elbAccountPrincipal = t.condition("ElbAccountDeliversLogs", Fn.not(Fn.equalsFn(elbAccount.ref(), "")));
+
+        // Application Load Balancers deliver access logs only to buckets encrypted with S3-managed keys
+        // (SSE-S3): "The only server-side encryption option that's supported is Amazon S3-managed keys
+        // (SSE-S3)" (ALB user guide, "Enable access logs", bucket requirements). So no KMS key here.
+        // The bucket exists in every environment (empty, it costs nothing), so the load balancer can always
+        // depend on its policy: ELB checks that it may write when access logs are turned on.
+        Resource logsBucket = t.resource("AccessLogsBucket", "AWS::S3::Bucket")
+                .deletionPolicy(Resource.Policy.Retain)
+                .updateReplacePolicy(Resource.Policy.Retain)
+                .prop("BucketName", Fn.sub(ACCESS_LOGS_BUCKET))
+                .prop("BucketEncryption", Obj.of("ServerSideEncryptionConfiguration", List.of(Obj.of(
+                        "ServerSideEncryptionByDefault", Obj.of("SSEAlgorithm", "AES256")))))
+                .prop("PublicAccessBlockConfiguration", Obj.of("BlockPublicAcls", true, "BlockPublicPolicy", true,
+                        "IgnorePublicAcls", true, "RestrictPublicBuckets", true))
+                .prop("OwnershipControls", Obj.of("Rules", List.of(Obj.of("ObjectOwnership", "BucketOwnerEnforced"))))
+                .prop("VersioningConfiguration", Obj.of("Status", "Enabled"))
+                // Object Lock on, with no default retention: log files can be locked by an administrator, and
+                // ELB's uploads need no retention headers.
+                .prop("ObjectLockEnabled", true)
+                .prop("LifecycleConfiguration", Obj.of("Rules", List.of(Obj.of(
+                        "Id", "ExpireAccessLogs",
+                        "Status", "Enabled",
+                        "ExpirationInDays", logsExpiration.ref(),
+                        "NoncurrentVersionExpiration", Obj.of("NoncurrentDays", 7),
+                        "AbortIncompleteMultipartUpload", Obj.of("DaysAfterInitiation", 1)))))
+                // ELB announces each delivered log file through S3 event notifications (ALB user guide, "Configure
+                // log delivery notifications"); EventBridge is the one that needs no extra resource.
+                .prop("NotificationConfiguration", Obj.of("EventBridgeConfiguration", Obj.of("EventBridgeEnabled", true)))
+                .prop("Tags", app.tags("-alb-logs"));
+        String logPrefix = "${AppName}-${EnvName}";
+        // The object ARN is an Fn::Join of the bucket's Arn and "/*", the one form Control Tower's CT.S3.PR.8
+        // recognises (it does not read Fn::Sub), so cfn-lint's informational I1022 (prefer Fn::Sub) is off here.
+        Resource logsPolicy = t.resource("AccessLogsBucketPolicy", "AWS::S3::BucketPolicy")
+                .metadata(Obj.of("cfn-lint", Obj.of("config", Obj.of("ignore_checks", List.of("I1022")))))
+                .prop("Bucket", logsBucket.ref())
+                .prop("PolicyDocument", Iam.document(
+                        Obj.of("Sid", "DenyRequestsWithoutTls",
+                                "Effect", "Deny",
+                                "Principal", "*",
+                                "Action", List.of("s3:*"),
+                                "Resource", List.of(logsBucket.getAtt("Arn"), Fn.join("", logsBucket.getAtt("Arn"), "/*")),
+                                "Condition", Obj.of("Bool", Obj.of("aws:SecureTransport", "false"))),
+                        Obj.of("Sid", "ElbDeliversAccessLogs",
+                                "Effect", "Allow",
+                                "Principal", Fn.ifThen(elbAccountPrincipal, Obj.of("AWS", elbAccount.ref()),
+                                        Obj.of("Service", "logdelivery.elasticloadbalancing.amazonaws.com")),
+                                "Action", List.of("s3:PutObject"),
+                                "Resource", List.of(Fn.sub("${AccessLogsBucket.Arn}/" + logPrefix + "/AWSLogs/${AWS::AccountId}/*")))));
 
         Resource sg = t.resource("LoadBalancerSecurityGroup", "AWS::EC2::SecurityGroup")
                 .prop("GroupDescription", "Load balancer: HTTP/HTTPS in from IngressCidr, only the app port out to the VPC")
@@ -84,7 +151,11 @@ public final class AlbStack implements Stack {
                         tcp(APP_PORT, "CidrIp", AppEnv.importValue(NetworkStack.VPC_CIDR), "To the tasks in the VPC")))
                 .prop("Tags", app.tags("-alb"));
 
+        // Named ${AppName}-${EnvName} (at most 31 of the 32 characters ELB allows), like the target group, so
+        // the CloudFormation execution role's statements can name exactly this load balancer and its listeners.
         Resource lb = t.resource("LoadBalancer", "AWS::ElasticLoadBalancingV2::LoadBalancer")
+                .dependsOn(logsPolicy)
+                .prop("Name", AppEnv.name(""))
                 .prop("Type", "application")
                 .prop("Scheme", "internet-facing")
                 .prop("IpAddressType", "ipv4")
@@ -95,12 +166,13 @@ public final class AlbStack implements Stack {
                         attribute("routing.http.drop_invalid_header_fields.enabled", "true"),
                         attribute("routing.http.desync_mitigation_mode", "defensive"),
                         attribute("deletion_protection.enabled", deletionProtection.ref()),
-                        attribute("access_logs.s3.enabled", Fn.ifThen(hasLogs, "true", "false")),
-                        Fn.ifThen(hasLogs, attribute("access_logs.s3.bucket", logsBucket.ref()), Fn.Pseudo.NO_VALUE),
-                        Fn.ifThen(hasLogs, attribute("access_logs.s3.prefix", AppEnv.name("")), Fn.Pseudo.NO_VALUE)))
+                        attribute("access_logs.s3.enabled", accessLogs.ref()),
+                        attribute("access_logs.s3.bucket", logsBucket.ref()),
+                        attribute("access_logs.s3.prefix", AppEnv.name(""))))
                 .prop("Tags", app.tags("-alb"));
 
         Resource tg = t.resource("TargetGroup", "AWS::ElasticLoadBalancingV2::TargetGroup")
+                .prop("Name", AppEnv.name(""))
                 .prop("TargetType", "ip")
                 .prop("Protocol", "HTTP")
                 .prop("ProtocolVersion", "HTTP1")

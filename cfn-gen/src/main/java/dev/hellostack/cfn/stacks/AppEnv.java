@@ -14,18 +14,24 @@ import java.util.Map;
 public final class AppEnv {
 
     /**
-     * Lower-case letters, digits and hyphens, starting with a letter: valid in stack, ECR and log group
-     * names. With AppName at most 20 and EnvName at most 10 characters, the longest name built on them,
-     * the role {@code ${AppName}-${EnvName}-task-exec}, has 41 of the 64 characters IAM allows.
+     * Lower-case letters and digits, starting with a letter: valid in stack, bucket, ECR and log group
+     * names. Neither AppName nor EnvName may hold a hyphen, so {@code ${AppName}-${EnvName}-} names exactly
+     * one application and environment: with hyphens, {@code hello}+{@code prod} and {@code hello-prod}+{@code x}
+     * would share the prefix {@code hello-prod-}, and the IAM patterns built on it. With AppName at most 20
+     * and EnvName at most 10 characters, the longest name built on them, the role
+     * {@code ${AppName}-${EnvName}-task-exec}, has 41 of the 64 characters IAM allows.
      */
-    public static final String NAME_PATTERN = "^[a-z][a-z0-9-]*$";
-    public static final String NAME_CONSTRAINT = "lower-case letters, digits and hyphens, starting with a letter";
-    /**
-     * EnvName has no hyphen, so the IAM patterns {@code ${AppName}-${EnvName}-*} of one environment
-     * (prod) can never match the names of another (prod-eu would give prod-eu-*).
-     */
-    public static final String ENV_PATTERN = "^[a-z][a-z0-9]*$";
-    public static final String ENV_CONSTRAINT = "lower-case letters and digits, starting with a letter (no hyphen)";
+    public static final String NAME_PATTERN = "^[a-z][a-z0-9]*$";
+    public static final String NAME_CONSTRAINT = "lower-case letters and digits, starting with a letter (no hyphen)";
+    public static final String ENV_PATTERN = NAME_PATTERN;
+    public static final String ENV_CONSTRAINT = NAME_CONSTRAINT;
+
+    /** The tag keys every resource carries, and the IAM conditions of the execution role test. */
+    public static final String APP_TAG = "app";
+    public static final String ENV_TAG = "env";
+
+    /** The IAM path of every workload role: {@code /${AppName}/${EnvName}/}, so IAM statements can name "this app's roles". */
+    public static final String ROLE_PATH = "/${AppName}/${EnvName}/";
 
     public final Parameter appName;
     public final Parameter envName;
@@ -72,16 +78,16 @@ public final class AppEnv {
         return Fn.sub("${AppName}-${EnvName}" + suffix);
     }
 
-    /** The standard tags: Application and Environment, plus a Name. */
+    /** The standard tags: app and env (what the execution role's tag conditions test), plus a Name. */
     public List<Object> tags(String nameSuffix) {
         return Obj.tags(Map.of(
-                "Application", appName.ref(),
-                "Environment", envName.ref(),
+                APP_TAG, appName.ref(),
+                ENV_TAG, envName.ref(),
                 "Name", name(nameSuffix)));
     }
 
     /** The standard tags without a Name. */
     public List<Object> tags() {
-        return Obj.tags(Map.of("Application", appName.ref(), "Environment", envName.ref()));
+        return Obj.tags(Map.of(APP_TAG, appName.ref(), ENV_TAG, envName.ref()));
     }
 }

@@ -1,6 +1,7 @@
 package dev.hellostack.cfn.stacks;
 
 import dev.hellostack.cfn.model.Fn;
+import dev.hellostack.cfn.model.Obj;
 import dev.hellostack.cfn.model.Parameter;
 import dev.hellostack.cfn.model.Resource;
 import dev.hellostack.cfn.model.Template;
@@ -135,9 +136,18 @@ public final class GitlabOidcStack implements Stack {
                 .description("ARN of an existing IAM OIDC provider for this GitLab (an account has one per URL). Empty: create it.")
                 .constraintDescription("ExistingProviderArn: empty, or an IAM OIDC provider ARN.");
         t.parameterGroup("Application", app.appName, app.envName);
+        Parameter mayDelete = t.parameter("PipelineMayDeleteStacks", "String")
+                .defaultValue("true")
+                .allowedValues("true", "false")
+                .description("true: the deploy role may delete this application's stacks (deploy-stacks.sh does so only "
+                        + "to retry a failed first create). false (prod): it may not, so a merge cannot delete them, "
+                        + "and turning termination protection off gains it nothing.")
+                .constraintDescription("PipelineMayDeleteStacks: true or false.");
         t.parameterGroup("GitLab", url, audience, project, branch, releaseTags, existing);
+        t.parameterGroup("Pipeline", mayDelete);
 
         Fn.Condition create = t.condition("CreateProvider", Fn.equalsFn(existing.ref(), ""));
+        Fn.Condition deletable = t.condition("PipelineDeletesStacks", Fn.equalsFn(mayDelete.ref(), "true"));
 
         Resource provider = t.resource("GitLabOidcProvider", "AWS::IAM::OIDCProvider")
                 .condition(create)
@@ -151,7 +161,7 @@ public final class GitlabOidcStack implements Stack {
         String ecrStack = "cloudformation:${AWS::Region}:${AWS::AccountId}:stack/${AppName}-${EnvName}-ecr/*";
         String changeSets = "cloudformation:${AWS::Region}:${AWS::AccountId}:changeSet/*/*";
         String repository = "ecr:${AWS::Region}:${AWS::AccountId}:repository/${AppName}-${EnvName}";
-        String roles = "iam::${AWS::AccountId}:role/${AppName}-${EnvName}-*";
+        String roles = "iam::${AWS::AccountId}:role" + AppEnv.ROLE_PATH + "*";
 
         Resource boundary = t.resource("WorkloadPermissionsBoundary", "AWS::IAM::ManagedPolicy")
                 .prop("Description", "The most any role created by the application's stacks may do: pull our image, "
@@ -161,6 +171,7 @@ public final class GitlabOidcStack implements Stack {
                         Iam.allow("PullFromOurRepository",
                                 List.of("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
                                 Iam.arn(repository)),
+                        Iam.allow("FindLogGroups", List.of("logs:DescribeLogGroups"), "*"),
                         Iam.allow("WriteOurLogGroups",
                                 List.of("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
                                 Iam.arn("logs:${AWS::Region}:${AWS::AccountId}:log-group:/ecs/${AppName}-${EnvName}:*"),
@@ -207,7 +218,10 @@ public final class GitlabOidcStack implements Stack {
                                 Iam.arn(stacks), Iam.arn(changeSets)),
                         // deploy-stacks.sh deletes a stack left in ROLLBACK_COMPLETE by a failed first create
                         // (it holds no resources) before trying again. Only the default branch has this.
-                        Iam.allow("RetryAFailedFirstCreate", List.of("cloudformation:DeleteStack"), Iam.arn(stacks)),
+                        Fn.ifThen(deletable, Iam.allow("RetryAFailedFirstCreate", List.of("cloudformation:DeleteStack"),
+                                Iam.arn(stacks)), Fn.Pseudo.NO_VALUE),
+                        // deploy-stacks.sh turns termination protection on where the environment asks for it.
+                        Iam.allow("ProtectOurStacks", List.of("cloudformation:UpdateTerminationProtection"), Iam.arn(stacks)),
                         Iam.allow("CheckOurServiceAfterDeploy", List.of("ecs:DescribeServices"),
                                 Iam.arn("ecs:${AWS::Region}:${AWS::AccountId}:service/${AppName}-${EnvName}/*")),
                         passExecutionRole(execRole)))))
@@ -255,103 +269,228 @@ public final class GitlabOidcStack implements Stack {
         return List.copyOf(all);
     }
 
+    /** The tag pair every resource of this app and environment carries, as an IAM condition on keyPrefix (aws:RequestTag or aws:ResourceTag). */
+    static Map<String, Object> tagged(String keyPrefix) {
+        return Obj.of("StringEquals", Obj.of(
+                keyPrefix + "/" + AppEnv.APP_TAG, Fn.sub("${AppName}"),
+                keyPrefix + "/" + AppEnv.ENV_TAG, Fn.sub("${EnvName}")));
+    }
+
+    private static Fn.Sub ec2(String resourceType) {
+        return Iam.arn("ec2:${AWS::Region}:${AWS::AccountId}:" + resourceType + "/*");
+    }
+
+    /** EC2 create actions and the one resource type each creates: tag-on-create statements (aws:RequestTag). */
+    static final Map<String, String> EC2_CREATES = new java.util.LinkedHashMap<>();
+
+    static {
+        EC2_CREATES.put("ec2:CreateVpc", "vpc");
+        EC2_CREATES.put("ec2:CreateSubnet", "subnet");
+        EC2_CREATES.put("ec2:CreateSecurityGroup", "security-group");
+        EC2_CREATES.put("ec2:CreateRouteTable", "route-table");
+        EC2_CREATES.put("ec2:CreateInternetGateway", "internet-gateway");
+        EC2_CREATES.put("ec2:CreateVpcEndpoint", "vpc-endpoint");
+        EC2_CREATES.put("ec2:CreateFlowLogs", "vpc-flow-log");
+    }
+
+    /** The EC2 resource types the stacks create; each carries the app and env tags. */
+    static final List<String> EC2_TYPES = List.of("vpc", "subnet", "security-group", "route-table", "internet-gateway",
+            "vpc-endpoint", "vpc-flow-log");
+
     /**
-     * What CloudFormation needs to create, update and delete the ecr, network, alb and service stacks.
-     * Actions are listed one by one (no wildcards); resources are this account and region, and where
-     * the service allows it, this application's names. The read-only Describe/List calls that AWS
-     * only authorises on "*" are in one statement of their own.
+     * What CloudFormation needs to create, update and delete the ecr, network, alb and service stacks,
+     * naming only what this application and environment created:
+     * <ul>
+     *   <li>EC2, Elastic Load Balancing and KMS: a create must carry the tags
+     *       {@code app=${AppName}} and {@code env=${EnvName}} (aws:RequestTag); a change or delete must act on
+     *       a resource carrying them (aws:ResourceTag). A create that acts on an existing parent (a subnet in a
+     *       VPC, a route in a route table) needs the parent's tags too: each create action has a statement of
+     *       its own for the type it creates, so no statement lets a tagged request touch an untagged parent.
+     *       The stacks' VPC does not exist when this role is made, so {@code ec2:Vpc} (which takes a VPC ARN)
+     *       cannot name it; the VPC's own tags stand in.</li>
+     *   <li>Load balancer and target group: their names are {@code ${AppName}-${EnvName}} (AlbStack), so the
+     *       ARNs name them exactly; listeners are named by their load balancer.</li>
+     *   <li>ECS, CloudWatch Logs, ECR, S3 and the workload roles: exact names, or the IAM path
+     *       {@code /${AppName}/${EnvName}/}.</li>
+     * </ul>
+     * Actions are listed one by one (no wildcards). The Describe/List calls that AWS authorises only on "*"
+     * are in one statement of their own (our rule HS.IAM.2 lists which).
      */
+    @SuppressWarnings("unchecked")
     private static Map<String, Object> executionPolicy(String repository, String roles, Resource boundary) {
         String account = "${AWS::Region}:${AWS::AccountId}";
-        return Iam.document(
-                Iam.allow("CallsAwsOnlyAuthorisesOnAllResources", List.of(
-                        "application-autoscaling:DescribeScalableTargets",
-                        "application-autoscaling:DescribeScalingActivities",
-                        "application-autoscaling:DescribeScalingPolicies",
-                        "ec2:DescribeAccountAttributes", "ec2:DescribeAddresses", "ec2:DescribeAvailabilityZones",
-                        "ec2:DescribeFlowLogs", "ec2:DescribeInternetGateways", "ec2:DescribeNetworkAcls", "ec2:DescribeNetworkInterfaces",
-                        "ec2:DescribePrefixLists", "ec2:DescribeRouteTables", "ec2:DescribeSecurityGroupRules",
-                        "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeTags",
-                        "ec2:DescribeVpcAttribute", "ec2:DescribeVpcEndpoints", "ec2:DescribeVpcEndpointServices",
-                        "ec2:DescribeVpcs",
-                        "ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition",
-                        "elasticloadbalancing:DescribeListenerAttributes", "elasticloadbalancing:DescribeListenerCertificates",
-                        "elasticloadbalancing:DescribeListeners",
-                        "elasticloadbalancing:DescribeLoadBalancerAttributes", "elasticloadbalancing:DescribeLoadBalancers",
-                        "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeSSLPolicies",
-                        "elasticloadbalancing:DescribeTags",
-                        "elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:DescribeTargetGroups",
-                        "elasticloadbalancing:DescribeTargetHealth",
-                        "logs:DescribeLogGroups"), "*"),
-                // No ecr:DeleteRepository: the repository is retained, and the pipeline can never delete images.
-                Iam.allow("EcrRepository", List.of("ecr:CreateRepository", "ecr:DeleteLifecyclePolicy",
-                                "ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy",
-                                "ecr:ListTagsForResource", "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability",
-                                "ecr:PutLifecyclePolicy", "ecr:TagResource", "ecr:UntagResource"),
-                        Iam.arn(repository)),
-                Iam.allow("KmsKeyForEcrEncryptionViaEcrOnly", List.of("kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey",
-                                "kms:Encrypt", "kms:GenerateDataKey", "kms:RetireGrant"),
-                        List.of(Iam.arn("kms:" + account + ":key/*")),
-                        Map.of("StringEquals", Map.of("kms:ViaService", Fn.sub("ecr.${AWS::Region}.amazonaws.com")))),
-                Iam.allow("Network", List.of("ec2:AssociateRouteTable", "ec2:AttachInternetGateway",
-                                "ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress", "ec2:CreateFlowLogs",
-                                "ec2:CreateInternetGateway", "ec2:CreateRoute", "ec2:CreateRouteTable",
-                                "ec2:CreateSecurityGroup", "ec2:CreateSubnet", "ec2:CreateTags", "ec2:CreateVpc",
-                                "ec2:CreateVpcEndpoint", "ec2:DeleteFlowLogs", "ec2:DeleteInternetGateway", "ec2:DeleteRoute",
-                                "ec2:DeleteRouteTable", "ec2:DeleteSecurityGroup", "ec2:DeleteSubnet", "ec2:DeleteTags",
-                                "ec2:DeleteVpc", "ec2:DeleteVpcEndpoints", "ec2:DetachInternetGateway",
-                                "ec2:DisassociateRouteTable", "ec2:ModifySecurityGroupRules", "ec2:ModifySubnetAttribute",
-                                "ec2:ModifyVpcAttribute", "ec2:ModifyVpcEndpoint", "ec2:ReplaceRoute",
-                                "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress",
-                                "ec2:UpdateSecurityGroupRuleDescriptionsEgress", "ec2:UpdateSecurityGroupRuleDescriptionsIngress"),
-                        Iam.arn("ec2:" + account + ":*")),
-                Iam.allow("PrivateDnsForInterfaceEndpoints", List.of("route53:AssociateVPCWithHostedZone"),
-                        Iam.arn("route53:::hostedzone/*"),
-                        Iam.arn("ec2:" + account + ":vpc/*")),
-                Iam.allow("LoadBalancer", List.of("elasticloadbalancing:AddTags", "elasticloadbalancing:CreateListener",
-                                "elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup",
-                                "elasticloadbalancing:DeleteListener", "elasticloadbalancing:DeleteLoadBalancer",
-                                "elasticloadbalancing:DeleteTargetGroup", "elasticloadbalancing:ModifyListener",
-                                "elasticloadbalancing:ModifyListenerAttributes",
-                                "elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:ModifyTargetGroup",
-                                "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:RemoveTags",
-                                "elasticloadbalancing:SetSecurityGroups", "elasticloadbalancing:SetSubnets"),
-                        Iam.arn("elasticloadbalancing:" + account + ":*")),
-                Iam.allow("EcsClusterAndService", List.of("ecs:CreateCluster", "ecs:CreateService", "ecs:DeleteCluster",
-                                "ecs:DeleteService", "ecs:DescribeClusters", "ecs:DescribeServices", "ecs:ListTagsForResource",
-                                "ecs:TagResource",
-                                "ecs:UntagResource", "ecs:UpdateCluster", "ecs:UpdateClusterSettings", "ecs:UpdateService"),
-                        Iam.arn("ecs:" + account + ":cluster/${AppName}-${EnvName}"),
-                        Iam.arn("ecs:" + account + ":service/${AppName}-${EnvName}/*"),
-                        Iam.arn("ecs:" + account + ":task-definition/${AppName}-${EnvName}:*")),
-                Iam.allow("LogGroups", List.of("logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:DeleteRetentionPolicy",
-                                "logs:ListTagsForResource", "logs:ListTagsLogGroup", "logs:PutRetentionPolicy",
-                                "logs:TagLogGroup", "logs:TagResource", "logs:UntagLogGroup", "logs:UntagResource"),
-                        Iam.arn("logs:" + account + ":log-group:/ecs/${AppName}-${EnvName}*"),
-                        Iam.arn("logs:" + account + ":log-group:/vpc/${AppName}-${EnvName}/*")),
-                Iam.allow("Autoscaling", List.of("application-autoscaling:DeleteScalingPolicy",
-                                "application-autoscaling:DeregisterScalableTarget", "application-autoscaling:PutScalingPolicy",
-                                "application-autoscaling:RegisterScalableTarget", "application-autoscaling:TagResource",
-                                "application-autoscaling:UntagResource"),
-                        Iam.arn("application-autoscaling:" + account + ":scalable-target/*")),
-                Iam.allow("TargetTrackingAlarms", List.of("cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms",
-                                "cloudwatch:PutMetricAlarm"),
-                        Iam.arn("cloudwatch:" + account + ":alarm:TargetTracking-*")),
-                Iam.allow("CreateWorkloadRolesOnlyWithTheBoundary", List.of("iam:AttachRolePolicy", "iam:CreateRole",
-                                "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary",
-                                "iam:PutRolePolicy"),
-                        List.of(Iam.arn(roles)),
-                        Map.of("StringEquals", Map.of("iam:PermissionsBoundary", boundary.ref()))),
-                Iam.allow("ManageWorkloadRoles", List.of("iam:DeleteRole", "iam:GetRole", "iam:GetRolePolicy",
-                                "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:ListRoleTags", "iam:TagRole",
-                                "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRoleDescription"),
-                        Iam.arn(roles)),
-                Iam.allow("PassWorkloadRolesToTheirServices", List.of("iam:PassRole"), List.of(Iam.arn(roles)),
-                        Map.of("StringEquals", Map.of("iam:PassedToService",
-                                List.of("ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com")))),
-                Iam.allow("ServiceLinkedRoles", List.of("iam:CreateServiceLinkedRole"),
-                        List.of(Iam.arn("iam::${AWS::AccountId}:role/aws-service-role/*")),
-                        Map.of("StringEquals", Map.of("iam:AWSServiceName", List.of("ecs.amazonaws.com",
-                                "ecs.application-autoscaling.amazonaws.com", "elasticloadbalancing.amazonaws.com")))));
+        List<Object> statements = new ArrayList<>();
+        statements.add(Iam.allow("CallsAwsOnlyAuthorisesOnAllResources", List.of(
+                "application-autoscaling:DescribeScalableTargets",
+                "application-autoscaling:DescribeScalingActivities",
+                "application-autoscaling:DescribeScalingPolicies",
+                "ec2:DescribeAccountAttributes", "ec2:DescribeAddresses", "ec2:DescribeAvailabilityZones",
+                "ec2:DescribeFlowLogs", "ec2:DescribeInternetGateways", "ec2:DescribeNetworkAcls", "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribePrefixLists", "ec2:DescribeRouteTables", "ec2:DescribeSecurityGroupRules",
+                "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeTags",
+                "ec2:DescribeVpcAttribute", "ec2:DescribeVpcEndpoints", "ec2:DescribeVpcEndpointServices",
+                "ec2:DescribeVpcs",
+                "ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition",
+                "elasticloadbalancing:DescribeListenerAttributes", "elasticloadbalancing:DescribeListenerCertificates",
+                "elasticloadbalancing:DescribeListeners",
+                "elasticloadbalancing:DescribeLoadBalancerAttributes", "elasticloadbalancing:DescribeLoadBalancers",
+                "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeSSLPolicies",
+                "elasticloadbalancing:DescribeTags",
+                "elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:DescribeTargetGroups",
+                "elasticloadbalancing:DescribeTargetHealth",
+                "logs:DescribeLogGroups"), "*"));
+        // No ecr:DeleteRepository: the repository is retained, and the pipeline can never delete images.
+        statements.add(Iam.allow("EcrRepository", List.of("ecr:CreateRepository", "ecr:DeleteLifecyclePolicy",
+                        "ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy",
+                        "ecr:ListTagsForResource", "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability",
+                        "ecr:PutLifecyclePolicy", "ecr:TagResource", "ecr:UntagResource"),
+                Iam.arn(repository)));
+        statements.add(Iam.allow("KmsKeyForEcrEncryptionViaEcrOnly", List.of("kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey",
+                        "kms:Encrypt", "kms:GenerateDataKey", "kms:RetireGrant"),
+                List.of(Iam.arn("kms:" + account + ":key/*")),
+                Map.of("StringEquals", Map.of("kms:ViaService", Fn.sub("ecr.${AWS::Region}.amazonaws.com")))));
+        for (Map.Entry<String, String> create : EC2_CREATES.entrySet()) {
+            String action = create.getKey();
+            Map<String, Object> condition = tagged("aws:RequestTag");
+            if (action.equals("ec2:CreateVpcEndpoint")) {
+                // ec2:VpceServiceName: only the endpoints the network stack makes.
+                condition.put("StringLike", Map.of("ec2:VpceServiceName", List.of(
+                        Fn.sub("com.amazonaws.${AWS::Region}.ecr.*"), Fn.sub("com.amazonaws.${AWS::Region}.logs"),
+                        Fn.sub("com.amazonaws.${AWS::Region}.s3"))));
+            }
+            String sid = "Tagged" + action.substring("ec2:Create".length()) + "Only";
+            statements.add(Iam.allow(sid, List.of(action), List.of(ec2(create.getValue())), condition));
+        }
+        // Tags in a create request are authorised as ec2:CreateTags too; ec2:CreateAction limits this to tagging
+        // while creating, so no template can put our tags on another workload's resource and then change it.
+        List<Object> created = new ArrayList<>();
+        for (String type : EC2_CREATES.values()) {
+            created.add(ec2(type));
+        }
+        Map<String, Object> whileCreating = tagged("aws:RequestTag");
+        ((Map<String, Object>) whileCreating.get("StringEquals")).put("ec2:CreateAction", List.copyOf(EC2_CREATES.keySet()));
+        statements.add(Iam.allow("TagOnlyWhileCreating", List.of("ec2:CreateTags"), created, whileCreating));
+        List<Object> ours = new ArrayList<>();
+        for (String type : EC2_TYPES) {
+            ours.add(ec2(type));
+        }
+        statements.add(Iam.allow("ChangeAndDeleteOnlyOurNetworkResources", List.of("ec2:AssociateRouteTable",
+                        "ec2:AttachInternetGateway", "ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress",
+                        "ec2:CreateFlowLogs", "ec2:CreateRoute", "ec2:CreateRouteTable", "ec2:CreateSecurityGroup",
+                        "ec2:CreateSubnet", "ec2:CreateTags", "ec2:CreateVpcEndpoint", "ec2:DeleteFlowLogs",
+                        "ec2:DeleteInternetGateway", "ec2:DeleteRoute", "ec2:DeleteRouteTable", "ec2:DeleteSecurityGroup",
+                        "ec2:DeleteSubnet", "ec2:DeleteTags", "ec2:DeleteVpc", "ec2:DeleteVpcEndpoints",
+                        "ec2:DetachInternetGateway", "ec2:DisassociateRouteTable", "ec2:ModifySecurityGroupRules",
+                        "ec2:ModifySubnetAttribute", "ec2:ModifyVpcAttribute", "ec2:ModifyVpcEndpoint", "ec2:ReplaceRoute",
+                        "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress",
+                        "ec2:UpdateSecurityGroupRuleDescriptionsEgress", "ec2:UpdateSecurityGroupRuleDescriptionsIngress"),
+                ours, tagged("aws:ResourceTag")));
+        // A security-group rule is a resource of its own that CloudFormation does not tag; it exists only inside
+        // a security group, which the statement above requires to be ours.
+        statements.add(Iam.allow("RulesInsideOurSecurityGroups", List.of("ec2:AuthorizeSecurityGroupEgress",
+                        "ec2:AuthorizeSecurityGroupIngress", "ec2:ModifySecurityGroupRules", "ec2:RevokeSecurityGroupEgress",
+                        "ec2:RevokeSecurityGroupIngress", "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+                        "ec2:UpdateSecurityGroupRuleDescriptionsIngress"),
+                ec2("security-group-rule")));
+        // route53:AssociateVPCWithHostedZone has no tag condition keys (Route 53 offers route53:VPCs only, and the
+        // VPC id is not known when this role is made); the hosted zones are the private ones AWS manages for
+        // the interface endpoints' DNS names.
+        statements.add(Iam.allow("PrivateDnsForInterfaceEndpoints", List.of("route53:AssociateVPCWithHostedZone"),
+                Iam.arn("route53:::hostedzone/*"),
+                ec2("vpc")));
+        String lb = "elasticloadbalancing:" + account + ":loadbalancer/app/${AppName}-${EnvName}/*";
+        String tg = "elasticloadbalancing:" + account + ":targetgroup/${AppName}-${EnvName}/*";
+        String listeners = "elasticloadbalancing:" + account + ":listener/app/${AppName}-${EnvName}/*";
+        statements.add(Iam.allow("CreateOnlyTaggedLoadBalancerAndTargetGroup", List.of("elasticloadbalancing:AddTags",
+                        "elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup"),
+                List.of(Iam.arn(lb), Iam.arn(tg)), tagged("aws:RequestTag")));
+        statements.add(Iam.allow("ChangeOnlyOurLoadBalancerAndTargetGroup", List.of("elasticloadbalancing:AddTags",
+                        "elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:DeleteTargetGroup",
+                        "elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:ModifyTargetGroup",
+                        "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:RemoveTags",
+                        "elasticloadbalancing:SetSecurityGroups", "elasticloadbalancing:SetSubnets"),
+                List.of(Iam.arn(lb), Iam.arn(tg)), tagged("aws:ResourceTag")));
+        // Listeners are named by their load balancer's name in the ARN; that is what scopes them.
+        statements.add(Iam.allow("ListenersOfOurLoadBalancer", List.of("elasticloadbalancing:AddTags",
+                        "elasticloadbalancing:CreateListener", "elasticloadbalancing:DeleteListener",
+                        "elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyListenerAttributes",
+                        "elasticloadbalancing:RemoveTags"),
+                Iam.arn(lb), Iam.arn(listeners)));
+        statements.add(Iam.allow("EcsClusterAndService", List.of("ecs:CreateCluster", "ecs:CreateService", "ecs:DeleteCluster",
+                        "ecs:DeleteService", "ecs:DescribeClusters", "ecs:DescribeServices", "ecs:ListTagsForResource",
+                        "ecs:TagResource",
+                        "ecs:UntagResource", "ecs:UpdateCluster", "ecs:UpdateClusterSettings", "ecs:UpdateService"),
+                Iam.arn("ecs:" + account + ":cluster/${AppName}-${EnvName}"),
+                Iam.arn("ecs:" + account + ":service/${AppName}-${EnvName}/*"),
+                Iam.arn("ecs:" + account + ":task-definition/${AppName}-${EnvName}:*")));
+        List<Object> logGroups = new ArrayList<>();
+        for (String group : List.of("/ecs/${AppName}-${EnvName}", "/vpc/${AppName}-${EnvName}/flow-logs")) {
+            logGroups.add(Iam.arn("logs:" + account + ":log-group:" + group));
+            logGroups.add(Iam.arn("logs:" + account + ":log-group:" + group + ":*"));
+        }
+        statements.add(Obj.of("Sid", "OurLogGroups", "Effect", "Allow", "Action", List.of("logs:AssociateKmsKey",
+                        "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:DeleteRetentionPolicy", "logs:DisassociateKmsKey",
+                        "logs:ListTagsForResource", "logs:ListTagsLogGroup", "logs:PutRetentionPolicy",
+                        "logs:TagLogGroup", "logs:TagResource", "logs:UntagLogGroup", "logs:UntagResource"),
+                "Resource", logGroups));
+        // Application Auto Scaling: scalable-target ARNs end in a random id, and CloudFormation's ScalableTarget
+        // takes no Tags (cfn-lint's resource schema), so neither a name nor a tag can scope these actions: they
+        // reach every scalable target of the account and Region. What a target scales is an ECS service; a
+        // change to another workload's target changes its task count, not its code or network (see the README).
+        statements.add(Iam.allow("ScalableTargetsCannotBeScoped", List.of("application-autoscaling:DeleteScalingPolicy",
+                        "application-autoscaling:DeregisterScalableTarget", "application-autoscaling:PutScalingPolicy",
+                        "application-autoscaling:RegisterScalableTarget"),
+                Iam.arn("application-autoscaling:" + account + ":scalable-target/*")));
+        // Target tracking names its alarms TargetTracking-<resource id>-..., the resource id being
+        // service/<cluster>/<service>.
+        statements.add(Iam.allow("TargetTrackingAlarmsOfOurService", List.of("cloudwatch:DeleteAlarms",
+                        "cloudwatch:DescribeAlarms", "cloudwatch:PutMetricAlarm"),
+                Iam.arn("cloudwatch:" + account + ":alarm:TargetTracking-service/${AppName}-${EnvName}/*")));
+        // The log groups' KMS keys (EncryptLogs): created only with our tags, managed only when they carry them.
+        // kms:CreateKey acts on no key yet, so AWS authorises it only on "*"; tagging a key while creating it
+        // also needs kms:TagResource there (KMS developer guide, "ABAC for AWS KMS", "Tagging keys").
+        // Because that kms:TagResource must cover every key of the account and Region ("Controlling access to
+        // tags"), a template could put our two tags (and, by aws:TagKeys, only those) on another workload's key.
+        // So what tagged keys allow is kept harmless: no kms:PutKeyPolicy (CreateKey sets the policy; changing it
+        // later is an administrator's job), no kms:ScheduleKeyDeletion, no use of the key.
+        Map<String, Object> createKey = tagged("aws:RequestTag");
+        createKey.put("ForAllValues:StringEquals", Map.of("aws:TagKeys", List.of(AppEnv.APP_TAG, AppEnv.ENV_TAG)));
+        statements.add(Iam.allow("CreateOnlyTaggedKmsKeys", List.of("kms:CreateKey", "kms:TagResource"),
+                List.<Object>of("*"), createKey));
+        statements.add(Iam.allow("ManageOnlyOurKmsKeys", List.of("kms:DescribeKey", "kms:EnableKeyRotation",
+                        "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:UpdateKeyDescription"),
+                List.of(Iam.arn("kms:" + account + ":key/*")), tagged("aws:ResourceTag")));
+        // The access-log bucket of the alb stack, by its exact name (S3 bucket ARNs have no account or Region).
+        // No s3:DeleteBucket: the bucket is retained. CloudFormation reads a bucket's whole configuration after
+        // each change, hence the Get calls for settings the template does not use.
+        statements.add(Iam.allow("OurAccessLogBucket", List.of("s3:CreateBucket", "s3:DeleteBucketPolicy",
+                        "s3:GetAccelerateConfiguration", "s3:GetAnalyticsConfiguration", "s3:GetBucketAcl",
+                        "s3:GetBucketCORS", "s3:GetBucketLocation", "s3:GetBucketLogging", "s3:GetBucketNotification",
+                        "s3:GetBucketObjectLockConfiguration", "s3:GetBucketOwnershipControls", "s3:GetBucketPolicy",
+                        "s3:GetBucketPublicAccessBlock", "s3:GetBucketTagging", "s3:GetBucketVersioning",
+                        "s3:GetBucketWebsite", "s3:GetEncryptionConfiguration", "s3:GetIntelligentTieringConfiguration",
+                        "s3:GetInventoryConfiguration", "s3:GetLifecycleConfiguration", "s3:GetMetricsConfiguration",
+                        "s3:GetReplicationConfiguration", "s3:PutBucketNotification", "s3:PutBucketObjectLockConfiguration",
+                        "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy", "s3:PutBucketPublicAccessBlock",
+                        "s3:PutBucketTagging", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration",
+                        "s3:PutLifecycleConfiguration"),
+                Iam.arn("s3:::" + AlbStack.ACCESS_LOGS_BUCKET)));
+        statements.add(Iam.allow("CreateWorkloadRolesOnlyWithTheBoundary", List.of("iam:AttachRolePolicy", "iam:CreateRole",
+                        "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary",
+                        "iam:PutRolePolicy"),
+                List.of(Iam.arn(roles)),
+                Map.of("StringEquals", Map.of("iam:PermissionsBoundary", boundary.ref()))));
+        statements.add(Iam.allow("ManageWorkloadRoles", List.of("iam:DeleteRole", "iam:GetRole", "iam:GetRolePolicy",
+                        "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:ListRoleTags", "iam:TagRole",
+                        "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRoleDescription"),
+                Iam.arn(roles)));
+        statements.add(Iam.allow("PassWorkloadRolesToTheirServices", List.of("iam:PassRole"), List.of(Iam.arn(roles)),
+                Map.of("StringEquals", Map.of("iam:PassedToService",
+                        List.of("ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com")))));
+        statements.add(Iam.allow("ServiceLinkedRoles", List.of("iam:CreateServiceLinkedRole"),
+                List.of(Iam.arn("iam::${AWS::AccountId}:role/aws-service-role/*")),
+                Map.of("StringEquals", Map.of("iam:AWSServiceName", List.of("ecs.amazonaws.com",
+                        "ecs.application-autoscaling.amazonaws.com", "elasticloadbalancing.amazonaws.com")))));
+        return Iam.document(statements.toArray());
     }
 }

@@ -24,15 +24,37 @@ final class Iam {
     }
 
     /**
-     * A trust policy that lets one AWS service assume the role, only on behalf of this account
-     * (aws:SourceAccount, against the confused-deputy problem; ECS tasks and VPC flow logs set it).
+     * A trust policy that lets one AWS service assume the role, only on behalf of this account and for
+     * sources matching sourceArn (aws:SourceAccount and aws:SourceArn, against the confused-deputy problem).
+     * The ECS developer guide ("Task IAM role") recommends both for task roles, with aws:SourceArn
+     * {@code arn:aws:ecs:region:account:*}; for the task execution role it shows aws:SourceAccount only, so
+     * sourceArn is null there. The VPC user guide ("IAM role for publishing flow logs to CloudWatch Logs")
+     * shows both for flow logs, aws:SourceArn {@code arn:aws:ec2:region:account:vpc-flow-log/*}.
      */
-    static Map<String, Object> serviceTrust(String service) {
+    static Map<String, Object> serviceTrust(String service, Fn.Sub sourceArn) {
+        Map<String, Object> condition = Obj.of("StringEquals", Map.of("aws:SourceAccount", Fn.Pseudo.ACCOUNT_ID));
+        if (sourceArn != null) {
+            condition.put("ArnLike", Map.of("aws:SourceArn", sourceArn));
+        }
         return document(Obj.of(
                 "Effect", "Allow",
                 "Principal", Obj.of("Service", service),
                 "Action", List.of("sts:AssumeRole"),
-                "Condition", Map.of("StringEquals", Map.of("aws:SourceAccount", Fn.Pseudo.ACCOUNT_ID))));
+                "Condition", condition));
+    }
+
+    /**
+     * A VPC endpoint policy: the actions, only by principals of this account ({@code aws:PrincipalAccount}),
+     * and, where resourceAccount is true, only on resources of this account ({@code aws:ResourceAccount}).
+     */
+    static Map<String, Object> endpointStatement(String sid, List<String> actions, boolean resourceAccount) {
+        Map<String, Object> equals = new java.util.TreeMap<>();
+        equals.put("aws:PrincipalAccount", Fn.Pseudo.ACCOUNT_ID);
+        if (resourceAccount) {
+            equals.put("aws:ResourceAccount", Fn.Pseudo.ACCOUNT_ID);
+        }
+        return Obj.of("Sid", sid, "Effect", "Allow", "Principal", "*", "Action", actions, "Resource", List.of("*"),
+                "Condition", Obj.of("StringEquals", equals));
     }
 
     /** A trust policy for CloudFormation's service role (CloudFormation sets no aws:SourceAccount to test). */

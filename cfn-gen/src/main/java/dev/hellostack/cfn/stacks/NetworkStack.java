@@ -7,6 +7,7 @@ import dev.hellostack.cfn.model.Resource;
 import dev.hellostack.cfn.model.Template;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The VPC: public subnets for the load balancer, private subnets for the tasks with no route to the
@@ -46,6 +47,13 @@ public final class NetworkStack implements Stack {
                 .allowedValues("2", "3")
                 .description("How many Availability Zones to spread the subnets over.")
                 .constraintDescription("AvailabilityZones: 2 or 3.");
+        Parameter zoneIds = t.parameter("AvailabilityZoneIds", "String")
+                .defaultValue("")
+                .allowedPattern("^$|^[a-z0-9]+-az[0-9]+(,[a-z0-9]+-az[0-9]+){1,2}$")
+                .description("Optional: the Availability Zone ids to use, comma-separated, as many as AvailabilityZones "
+                        + "(such as use1-az1,use1-az2). Ids name the same zone in every account; pick zones where Fargate "
+                        + "and the ECR and Logs endpoints run. Empty: the first zones Fn::GetAZs lists.")
+                .constraintDescription("AvailabilityZoneIds: empty, or 2 or 3 zone ids such as use1-az1,use1-az2.");
         Parameter flowLogs = t.parameter("EnableFlowLogs", "String")
                 .defaultValue("true")
                 .allowedValues("true", "false")
@@ -57,10 +65,11 @@ public final class NetworkStack implements Stack {
                 .description("Days to keep VPC flow logs.")
                 .constraintDescription("FlowLogRetentionDays: one of the retention periods CloudWatch Logs allows.");
         t.parameterGroup("Application", app.appName, app.envName);
-        t.parameterGroup("Network", vpcCidr, azCount);
+        t.parameterGroup("Network", vpcCidr, azCount, zoneIds);
         t.parameterGroup("Flow logs", flowLogs, flowLogRetention);
 
         Fn.Condition threeAzs = t.condition("ThreeAvailabilityZones", Fn.equalsFn(azCount.ref(), "3"));
+        Fn.Condition chosenZones = t.condition("ZonesChosenById", Fn.not(Fn.equalsFn(zoneIds.ref(), "")));
         Fn.Condition flowLogsOn = t.condition("FlowLogsEnabled", Fn.equalsFn(flowLogs.ref(), "true"));
 
         Resource vpc = t.resource("Vpc", "AWS::EC2::VPC")
@@ -91,9 +100,12 @@ public final class NetworkStack implements Stack {
         List<Resource> privateRouteTables = new ArrayList<>();
         for (int az = 0; az < 3; az++) {
             int n = az + 1;
+            Object zoneName = Fn.ifThen(chosenZones, Fn.Pseudo.NO_VALUE, Fn.select(az, Fn.getAZs()));
+            Object zoneId = Fn.ifThen(chosenZones, Fn.select(az, Fn.split(",", zoneIds.ref())), Fn.Pseudo.NO_VALUE);
             Resource pub = t.resource("PublicSubnet" + n, "AWS::EC2::Subnet")
                     .prop("VpcId", vpc.ref())
-                    .prop("AvailabilityZone", Fn.select(az, Fn.getAZs()))
+                    .prop("AvailabilityZone", zoneName)
+                    .prop("AvailabilityZoneId", zoneId)
                     .prop("CidrBlock", Fn.select(az, Fn.cidr(half0, 4, 8)))
                     .prop("MapPublicIpOnLaunch", false)
                     .prop("Tags", app.tags("-public-" + n));
@@ -102,7 +114,8 @@ public final class NetworkStack implements Stack {
                     .prop("RouteTableId", publicRoutes.ref());
             Resource priv = t.resource("PrivateSubnet" + n, "AWS::EC2::Subnet")
                     .prop("VpcId", vpc.ref())
-                    .prop("AvailabilityZone", Fn.select(az, Fn.getAZs()))
+                    .prop("AvailabilityZone", zoneName)
+                    .prop("AvailabilityZoneId", zoneId)
                     .prop("CidrBlock", Fn.select(az, Fn.cidr(half1, 4, 8)))
                     .prop("MapPublicIpOnLaunch", false)
                     .prop("Tags", app.tags("-private-" + n));
@@ -139,6 +152,9 @@ public final class NetworkStack implements Stack {
                         "Description", "No outbound traffic: endpoints only answer requests")))
                 .prop("Tags", app.tags("-endpoints"));
 
+        // The interface endpoints are the private subnets' only way out, so each has a policy: principals of
+        // this account only (aws:PrincipalAccount), on resources of this account only (aws:ResourceAccount),
+        // and only the calls the tasks make. A task holding another account's credentials gets nowhere.
         for (String service : INTERFACE_ENDPOINTS) {
             t.resource(endpointId(service), "AWS::EC2::VPCEndpoint")
                     .prop("VpcEndpointType", "Interface")
@@ -146,7 +162,9 @@ public final class NetworkStack implements Stack {
                     .prop("VpcId", vpc.ref())
                     .prop("SubnetIds", perAz(threeAzs, privateSubnets))
                     .prop("SecurityGroupIds", List.of(endpointSg.ref()))
-                    .prop("PrivateDnsEnabled", true);
+                    .prop("PrivateDnsEnabled", true)
+                    .prop("PolicyDocument", endpointPolicy(service))
+                    .prop("Tags", app.tags("-" + service.replace('.', '-')));
         }
         t.resource("S3GatewayEndpoint", "AWS::EC2::VPCEndpoint")
                 .prop("VpcEndpointType", "Gateway")
@@ -158,24 +176,29 @@ public final class NetworkStack implements Stack {
                         "Effect", "Allow",
                         "Principal", "*",
                         "Action", List.of("s3:GetObject"),
-                        "Resource", List.of(Iam.arn("s3:::prod-${AWS::Region}-starport-layer-bucket/*")))));
+                        "Resource", List.of(Iam.arn("s3:::prod-${AWS::Region}-starport-layer-bucket/*")))))
+                .prop("Tags", app.tags("-s3"));
 
+        LogsKey logsKey = LogsKey.declare(t, app, "/vpc/${AppName}-${EnvName}/flow-logs");
         Resource flowLogGroup = LogGroups.keep(t.resource("FlowLogGroup", "AWS::Logs::LogGroup"))
                 .condition(flowLogsOn)
                 .prop("LogGroupName", Fn.sub("/vpc/${AppName}-${EnvName}/flow-logs"))
                 .prop("RetentionInDays", flowLogRetention.ref())
+                .prop("KmsKeyId", logsKey.kmsKeyId())
                 .prop("Tags", app.tags());
-        // Named under ${AppName}-${EnvName}- like every workload role (see ServiceStack). What AWS's flow-log
-        // guide lists but this role lacks: logs:CreateLogGroup (the group exists, made above) and
-        // logs:DescribeLogGroups, which IAM authorises only on all log groups ("*"); delivery to an existing
-        // group needs neither.
+        // Under the IAM path /${AppName}/${EnvName}/ like every workload role (see ServiceStack). The actions are
+        // those of the VPC user guide's flow-log role, except logs:CreateLogGroup (the group exists, made
+        // above); logs:DescribeLogGroups is authorised only on all log groups ("*").
         Resource flowLogRole = t.resource("FlowLogRole", "AWS::IAM::Role")
                 .condition(flowLogsOn)
                 .prop("RoleName", AppEnv.name("-flow-logs"))
+                .prop("Path", Fn.sub(AppEnv.ROLE_PATH))
                 .prop("Description", "Lets VPC flow logs write to the flow log group")
-                .prop("AssumeRolePolicyDocument", Iam.serviceTrust("vpc-flow-logs.amazonaws.com"))
+                .prop("AssumeRolePolicyDocument", Iam.serviceTrust("vpc-flow-logs.amazonaws.com",
+                        Fn.sub("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc-flow-log/*")))
                 .prop("PermissionsBoundary", AppEnv.importValue(GitlabOidcStack.BOUNDARY_EXPORT))
                 .prop("Policies", List.of(Iam.inline("WriteFlowLogs", Iam.document(
+                        Iam.allow("FindLogGroups", List.of("logs:DescribeLogGroups"), "*"),
                         Iam.allow("WriteToFlowLogGroup",
                                 List.of("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
                                 flowLogGroup.getAtt("Arn"))))))
@@ -214,6 +237,24 @@ public final class NetworkStack implements Stack {
     static final String PUBLIC_SUBNETS = "PublicSubnetIds";
     static final String PRIVATE_SUBNETS = "PrivateSubnetIds";
     static final String ENDPOINT_SG = "EndpointSecurityGroupId";
+
+    /**
+     * The endpoint policy of one interface endpoint. ecr.api: the image pulls ECS makes with the task
+     * execution role (ECR user guide, "Amazon ECR interface VPC endpoints", endpoint policy example);
+     * ecr.dkr: the same calls, which the Docker registry API maps to; logs: the awslogs driver's calls.
+     * ecr:GetAuthorizationToken acts on no resource, so it is only limited to this account's principals.
+     */
+    static Map<String, Object> endpointPolicy(String service) {
+        List<String> pull = List.of("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer");
+        return switch (service) {
+            case "ecr.api", "ecr.dkr" -> Iam.document(
+                    Iam.endpointStatement("OurPrincipalsLogIn", List.of("ecr:GetAuthorizationToken"), false),
+                    Iam.endpointStatement("OurPrincipalsPullOurImages", pull, true));
+            case "logs" -> Iam.document(Iam.endpointStatement("OurPrincipalsWriteOurLogs",
+                    List.of("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"), true));
+            default -> throw new IllegalArgumentException("no endpoint policy for " + service);
+        };
+    }
 
     /** "ecr.api" -> "EcrApiEndpoint". */
     static String endpointId(String service) {

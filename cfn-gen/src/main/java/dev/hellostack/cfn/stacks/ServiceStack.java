@@ -22,8 +22,8 @@ public final class ServiceStack implements Stack {
 
     /**
      * Every memory size Fargate accepts for the Cpu values we allow (512, then 1024 to 30720 in 1024
-     * steps). Which sizes go with which Cpu is in the parameter's description; ECS rejects a wrong pair
-     * when it registers the task definition, and the stack update rolls back.
+     * steps). Which sizes go with which Cpu is {@link #FARGATE_PAIRS}, checked by the template's rule
+     * FargateCpuAndMemory before CloudFormation changes anything.
      */
     static final String[] FARGATE_MEMORY = fargateMemory();
 
@@ -35,6 +35,30 @@ public final class ServiceStack implements Stack {
         return sizes.toArray(String[]::new);
     }
 
+    /**
+     * The memory sizes (MiB) Fargate accepts for each Cpu value we allow (ECS developer guide, "Amazon ECS
+     * task definition parameters for Fargate", Task size: 256 - 512, 1024, 2048; 512 - 1024 to 4096; 1024 -
+     * 2048 to 8192; 2048 - 4096 to 16384; 4096 - 8192 to 30720, in 1024 steps).
+     */
+    static final Map<String, List<String>> FARGATE_PAIRS = fargatePairs();
+
+    private static Map<String, List<String>> fargatePairs() {
+        Map<String, List<String>> pairs = new java.util.LinkedHashMap<>();
+        pairs.put("256", List.of("512", "1024", "2048"));
+        int[][] ranges = {{512, 1024, 4096}, {1024, 2048, 8192}, {2048, 4096, 16384}, {4096, 8192, 30720}};
+        for (int[] r : ranges) {
+            List<String> sizes = new ArrayList<>();
+            for (int mib = r[1]; mib <= r[2]; mib += 1024) {
+                sizes.add(String.valueOf(mib));
+            }
+            pairs.put(String.valueOf(r[0]), List.copyOf(sizes));
+        }
+        return java.util.Collections.unmodifiableMap(pairs);
+    }
+
+    /** The largest MinCapacity: CloudFormation rules cannot compare numbers, so MinCapacity <= MaxCapacity is spelt out per value. */
+    static final int MAX_MIN_CAPACITY = 10;
+
     /** The uid the image's Dockerfile creates and runs as. */
     public static final String CONTAINER_USER = "10001";
     /** The server's SHUTDOWN_TIMEOUT_SECONDS; ECS waits StopTimeout before SIGKILL, so that is longer. */
@@ -42,6 +66,9 @@ public final class ServiceStack implements Stack {
     static final int STOP_TIMEOUT_SECONDS = 30;
     /** Longer than the load balancer's 60 s idle timeout, so the load balancer closes idle connections first. */
     static final int IDLE_TIMEOUT_SECONDS = 75;
+
+    /** ECS assumes task roles with aws:SourceArn of this account's ECS resources in the Region. */
+    static final Fn.Sub ECS_SOURCE_ARN = Fn.sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:*");
 
     private static Map<String, Object> env(String name, Object value) {
         return Obj.of("Name", name, "Value", value);
@@ -86,10 +113,10 @@ public final class ServiceStack implements Stack {
                 .constraintDescription("CpuArchitecture: X86_64 or ARM64.");
         Parameter min = t.parameter("MinCapacity", "Number")
                 .defaultValue(2)
-                .range(1, 100)
-                .description("Fewest tasks autoscaling keeps (2 or more keeps one per Availability Zone). A new service "
-                        + "starts with 1 task and autoscaling raises it to this.")
-                .constraintDescription("MinCapacity: an integer from 1 to 100.");
+                .range(1, MAX_MIN_CAPACITY)
+                .description("Fewest tasks autoscaling keeps (2 or more keeps one per Availability Zone), at most "
+                        + "MaxCapacity. A new service starts with 1 task and autoscaling raises it to this.")
+                .constraintDescription("MinCapacity: an integer from 1 to " + MAX_MIN_CAPACITY + ".");
         Parameter max = t.parameter("MaxCapacity", "Number")
                 .defaultValue(6)
                 .range(1, 100)
@@ -132,23 +159,42 @@ public final class ServiceStack implements Stack {
         t.parameterGroup("Scaling", min, max, requests, cpuTarget);
         t.parameterGroup("Network", s3PrefixList);
 
+        List<Fn> pairs = new ArrayList<>();
+        FARGATE_PAIRS.forEach((c, sizes) -> pairs.add(Fn.or(Fn.not(Fn.equalsFn(cpu.ref(), c)), Fn.contains(sizes, memory.ref()))));
+        t.rule("FargateCpuAndMemory", Fn.and(pairs.toArray(Fn[]::new)), "Memory must be a size Fargate accepts for the "
+                + "Cpu: 256: 512, 1024 or 2048; 512: 1024-4096; 1024: 2048-8192; 2048: 4096-16384; 4096: 8192-30720 "
+                + "(in 1024 steps).");
+        List<Fn> atMost = new ArrayList<>();
+        for (int k = 2; k <= MAX_MIN_CAPACITY; k++) {
+            List<String> below = new ArrayList<>();
+            for (int m = 1; m < k; m++) {
+                below.add(String.valueOf(m));
+            }
+            atMost.add(Fn.or(Fn.not(Fn.equalsFn(min.ref(), String.valueOf(k))), Fn.not(Fn.contains(below, max.ref()))));
+        }
+        t.rule("MinCapacityAtMostMaxCapacity", Fn.and(atMost.toArray(Fn[]::new)), "MinCapacity must not be greater than "
+                + "MaxCapacity.");
+
         Fn.Condition usePrefixList = t.condition("UseS3PrefixList", Fn.not(Fn.equalsFn(s3PrefixList.ref(), "")));
 
         Resource cluster = t.resource("Cluster", "AWS::ECS::Cluster")
                 .prop("ClusterName", AppEnv.name(""))
                 .prop("ClusterSettings", List.of(Obj.of("Name", "containerInsights", "Value", "enabled")))
                 .prop("Tags", app.tags());
+        LogsKey logsKey = LogsKey.declare(t, app, "/ecs/${AppName}-${EnvName}");
         Resource logGroup = LogGroups.keep(t.resource("LogGroup", "AWS::Logs::LogGroup"))
                 .prop("LogGroupName", Fn.sub("/ecs/${AppName}-${EnvName}"))
                 .prop("RetentionInDays", retention.ref())
+                .prop("KmsKeyId", logsKey.kmsKeyId())
                 .prop("Tags", app.tags());
 
-        // Roles carry explicit names under ${AppName}-${EnvName}-, the only names the CloudFormation
-        // execution role may create roles with (generated names can be truncated and lose the prefix).
+        // Roles live under the IAM path /${AppName}/${EnvName}/, the only path the CloudFormation execution role
+        // may create, pass and delete roles in; their names say the same for people reading the console.
         Resource executionRole = t.resource("TaskExecutionRole", "AWS::IAM::Role")
                 .prop("RoleName", AppEnv.name("-task-exec"))
+                .prop("Path", Fn.sub(AppEnv.ROLE_PATH))
                 .prop("Description", "ECS pulls the image from our repository and writes to our log group")
-                .prop("AssumeRolePolicyDocument", Iam.serviceTrust("ecs-tasks.amazonaws.com"))
+                .prop("AssumeRolePolicyDocument", Iam.serviceTrust("ecs-tasks.amazonaws.com", null))
                 .prop("PermissionsBoundary", AppEnv.importValue(GitlabOidcStack.BOUNDARY_EXPORT))
                 .prop("Policies", List.of(Iam.inline("PullImageWriteLogs", Iam.document(
                         Iam.allow("EcrLogin", List.of("ecr:GetAuthorizationToken"), "*"),
@@ -160,8 +206,9 @@ public final class ServiceStack implements Stack {
                 .prop("Tags", app.tags());
         Resource taskRole = t.resource("TaskRole", "AWS::IAM::Role")
                 .prop("RoleName", AppEnv.name("-task"))
+                .prop("Path", Fn.sub(AppEnv.ROLE_PATH))
                 .prop("Description", "The application's own AWS identity: no permissions (it calls no AWS API)")
-                .prop("AssumeRolePolicyDocument", Iam.serviceTrust("ecs-tasks.amazonaws.com"))
+                .prop("AssumeRolePolicyDocument", Iam.serviceTrust("ecs-tasks.amazonaws.com", ECS_SOURCE_ARN))
                 .prop("PermissionsBoundary", AppEnv.importValue(GitlabOidcStack.BOUNDARY_EXPORT))
                 .prop("Tags", app.tags());
 

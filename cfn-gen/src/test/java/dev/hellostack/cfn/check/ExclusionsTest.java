@@ -28,38 +28,48 @@ class ExclusionsTest {
     private static final String EXCLUDE_NO_SCAN = """
             exclusions:
               - control: CT.ECR.PR.2
+                environment: dev
                 template: ecr.yaml
                 resource: Repository
+                clearedBy: ScanOnPush true (prod)
                 reason: scanning is done elsewhere
             """;
 
     @Test
     void anExcludedFailureIsNoFinding() {
-        assertEquals(List.of(), parse(EXCLUDE_NO_SCAN).apply(List.of(NO_SCAN)));
+        assertEquals(List.of(), parse(EXCLUDE_NO_SCAN).apply("dev", List.of(NO_SCAN)));
     }
 
     @Test
     void aFailureNotExcludedIsAFinding() {
-        assertEquals(List.of("ecr.yaml: Resources.Repository: CT.ECR.PR.2 Require Amazon ECR private repositories to have "
+        assertEquals(List.of("dev/ecr.yaml: Resources.Repository: CT.ECR.PR.2 Require Amazon ECR private repositories to have "
                         + "image scanning enabled [FIX: Set 'ScanOnPush' in 'ImageScanningConfiguration' to 'true'.] (fix the "
-                        + "template, or if it cannot pass by design add an exclusion with the reason to exclusions.yaml)"),
-                parse("exclusions: []").apply(List.of(NO_SCAN)).stream().map(Finding::toString).toList());
+                        + "template or the dev environment; if it cannot pass there by design, add an exclusion with the "
+                        + "reason to exclusions.yaml)"),
+                parse("exclusions: []").apply("dev", List.of(NO_SCAN)).stream().map(Finding::toString).toList());
     }
 
     @Test
     void aStaleExclusionIsAFinding() {
-        assertEquals(List.of("ecr.yaml: Resources.Repository: stale exclusion: CT.ECR.PR.2 no longer fails here; "
+        assertEquals(List.of("dev/ecr.yaml: Resources.Repository: stale exclusion: CT.ECR.PR.2 no longer fails here; "
                         + "remove it from exclusions.yaml"),
-                parse(EXCLUDE_NO_SCAN).apply(List.of()).stream().map(Finding::toString).toList());
+                parse(EXCLUDE_NO_SCAN).apply("dev", List.of()).stream().map(Finding::toString).toList());
     }
 
     @Test
     void anExclusionForAnotherResourceDoesNotCoverTheFailure() {
         String other = EXCLUDE_NO_SCAN.replace("resource: Repository", "resource: OtherRepository");
-        List<String> findings = parse(other).apply(List.of(NO_SCAN)).stream().map(Finding::toString).toList();
+        List<String> findings = parse(other).apply("dev", List.of(NO_SCAN)).stream().map(Finding::toString).toList();
         assertEquals(2, findings.size(), findings.toString());
-        assertEquals(true, findings.get(0).startsWith("ecr.yaml: Resources.OtherRepository: stale exclusion: CT.ECR.PR.2"));
-        assertEquals(true, findings.get(1).startsWith("ecr.yaml: Resources.Repository: CT.ECR.PR.2 Require"));
+        assertEquals(true, findings.get(0).startsWith("dev/ecr.yaml: Resources.OtherRepository: stale exclusion: CT.ECR.PR.2"));
+        assertEquals(true, findings.get(1).startsWith("dev/ecr.yaml: Resources.Repository: CT.ECR.PR.2 Require"));
+    }
+
+    @Test
+    void anExclusionCoversOnlyItsOwnEnvironment() {
+        List<String> findings = parse(EXCLUDE_NO_SCAN).apply("prod", List.of(NO_SCAN)).stream().map(Finding::toString).toList();
+        assertEquals(1, findings.size(), findings.toString());
+        assertEquals(true, findings.get(0).startsWith("prod/ecr.yaml: Resources.Repository: CT.ECR.PR.2 Require"), findings.get(0));
     }
 
     @Test
@@ -67,18 +77,18 @@ class ExclusionsTest {
         CheckException e = assertThrows(CheckException.class,
                 () -> parse(EXCLUDE_NO_SCAN.replace("reason: scanning is done elsewhere", "reason: \"\"")));
         assertEquals("exclusions.yaml: exclusions[0]: `reason` is required (a non-empty string); each exclusion needs "
-                + "control, template, resource, reason", e.getMessage());
+                + "control, environment, template, resource, clearedBy, reason", e.getMessage());
     }
 
     @Test
     void unknownKeysAndDuplicatesAreRejected() {
         CheckException unknown = assertThrows(CheckException.class,
                 () -> parse(EXCLUDE_NO_SCAN.replace("resource:", "resourse:")));
-        assertEquals("exclusions.yaml: exclusions[0]: unknown key `resourse`; allowed: control, template, resource, reason",
+        assertEquals("exclusions.yaml: exclusions[0]: unknown key `resourse`; allowed: control, environment, template, resource, clearedBy, reason",
                 unknown.getMessage());
         String twice = EXCLUDE_NO_SCAN + EXCLUDE_NO_SCAN.substring("exclusions:\n".length());
         CheckException duplicate = assertThrows(CheckException.class, () -> parse(twice));
-        assertEquals("exclusions.yaml: exclusions[1]: duplicate exclusion of CT.ECR.PR.2 for ecr.yaml Repository",
+        assertEquals("exclusions.yaml: exclusions[1]: duplicate exclusion of CT.ECR.PR.2 for ecr.yaml Repository in dev",
                 duplicate.getMessage());
     }
 

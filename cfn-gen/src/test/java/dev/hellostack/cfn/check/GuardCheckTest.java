@@ -89,4 +89,23 @@ class GuardCheckTest {
         assertEquals("ecr-no-scan.yaml: (template): TEST.TEMPLATE.1 The template needs a Description",
                 failures.get(0).toFinding().toString());
     }
+
+    @Test
+    void accountWideResourcesAreRejectedButTypeScopedOnesAndDeniesAreNot() {
+        assertEquals(List.of("HS.IAM.3 account-wide-resource.yaml WholeEc2", "HS.IAM.3 account-wide-resource.yaml WholeElbLiteral"),
+                ownRuleFailures("account-wide-resource.yaml").stream().filter(f -> f.startsWith("HS.IAM.3")).toList());
+    }
+
+    @Test
+    void passRoleNeedsAPathOrOneRoleAndPassedToService() {
+        assertEquals(List.of("HS.IAM.4 pass-role.yaml AnyRole", "HS.IAM.4 pass-role.yaml NamePrefixRole",
+                        "HS.IAM.4 pass-role.yaml NoServiceCondition"),
+                ownRuleFailures("pass-role.yaml").stream().filter(f -> f.startsWith("HS.IAM.4")).toList());
+    }
+
+    @Test
+    void interfaceEndpointsNeedAPolicy() {
+        assertEquals(List.of("HS.EC2.1 endpoint-policy.yaml OpenDefaultType", "HS.EC2.1 endpoint-policy.yaml OpenInterface"),
+                ownRuleFailures("endpoint-policy.yaml"));
+    }
 }

@@ -105,7 +105,7 @@ class ArchitectureDocTest {
     @Test
     void theGeneratedPicturesUseOnlyQuotedLabelsAndSafeIds() {
         List<String> blocks = diagrams(Generator.render(Stacks.all()).get("ARCHITECTURE.md"));
-        assertEquals(2, blocks.size());
+        assertEquals(3, blocks.size());
         for (String block : blocks) {
             checkSyntax(block);
         }
@@ -152,5 +152,30 @@ class ArchitectureDocTest {
                         .prop("Tags", List.of(AppEnv.importValue("TopicArn"))));
         String graph = diagrams(ArchitectureDoc.render(List.of(end, defaults))).get(1);
         assertEquals(List.of("stack_end -> stack_default"), checkSyntax(graph));
+    }
+
+    /** The trust picture's arrows are what the gitlab-oidc template grants: each PassRole and each trust. */
+    @Test
+    void theTrustChainShowsWhatThePoliciesGrant() {
+        String trust = diagrams(Generator.render(Stacks.all()).get("ARCHITECTURE.md")).get(2);
+        assertEquals(List.of("mrJob -> changeSetRole", "mainJob -> deployRole", "tagJob -> imageTagRole",
+                "changeSetRole -> execRole", "deployRole -> execRole", "execRole -> workloadRoles",
+                "workloadRoles -> ecsTasks", "workloadRoles -> flowLogs"), checkSyntax(trust));
+        String oidc = dev.hellostack.cfn.model.TemplateWriter.toYaml(new dev.hellostack.cfn.stacks.GitlabOidcStack().template());
+        // both the change-set and the deploy role may pass exactly the execution role, to CloudFormation
+        assertEquals(2, oidc.split("Sid: PassOnlyTheExecutionRole", -1).length - 1, oidc);
+        assertTrue(oidc.contains("iam:PassedToService: cloudformation.amazonaws.com"));
+        // the image-tag role may pass nothing
+        String imageTag = oidc.substring(oidc.indexOf("  ImageTagRole:"), oidc.indexOf("Outputs:"));
+        assertTrue(!imageTag.contains("iam:PassRole"), imageTag);
+    }
+
+    @Test
+    void environmentsAreListedWithWhatTheyNeedAtDeployTime() {
+        String md = Generator.render(Stacks.all()).get("ARCHITECTURE.md");
+        assertTrue(md.contains("| `prod` | "), md);
+        assertTrue(md.contains("alb `CertificateArn` (`CFN_PARAM_CertificateArn`)"), md);
+        assertTrue(md.contains("alb `DeletionProtection=true`"), md);
+        assertTrue(md.contains("| `dev` | "), md);
     }
 }

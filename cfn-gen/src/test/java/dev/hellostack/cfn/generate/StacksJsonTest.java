@@ -80,4 +80,25 @@ class StacksJsonTest {
         assertTrue(stack("service").path("imports").toString().contains("\"${AppName}-${EnvName}-RepositoryUri\""));
         assertFalse(stack("service").path("exports").elements().hasNext());
     }
+
+    /** Every value an environment gives must be a parameter its stack declares, and prod leaves the certificate to deploy time. */
+    @Test
+    void environmentsNameOnlyDeclaredParametersAndProdNeedsACertificate() throws Exception {
+        JsonNode envs = new ObjectMapper().readTree(StacksJson.render(Stacks.all())).path("environments");
+        assertEquals("dev", envs.get(0).path("name").asText());
+        assertEquals("prod", envs.get(1).path("name").asText());
+        assertFalse(envs.get(0).path("terminationProtection").asBoolean(true));
+        assertTrue(envs.get(1).path("terminationProtection").asBoolean(false));
+        assertEquals("[\"CertificateArn\"]", envs.get(1).path("required").path("alb").toString());
+        assertEquals("true", envs.get(1).path("parameters").path("alb").path("DeletionProtection").asText());
+        for (JsonNode env : envs) {
+            env.path("parameters").properties().forEach(byStack -> byStack.getValue().properties().forEach(entry -> { String p = entry.getKey();
+                boolean declared = false;
+                for (JsonNode param : stack(byStack.getKey()).path("parameters")) {
+                    declared |= param.path("name").asText().equals(p);
+                }
+                assertTrue(declared, env.path("name").asText() + " sets " + byStack.getKey() + "." + p + ", which is not declared");
+            }));
+        }
+    }
 }

@@ -341,6 +341,14 @@ class GitLabCiConfigTest {
         assertFalse(deploy.path("resource_group").asText().isEmpty(), "deploy needs a resource_group");
         assertEquals(deploy.path("resource_group"), jobs.get("ecr").path("resource_group"));
         assertEquals("$SERVICE_URL", deploy.path("environment").path("url").asText());
+        assertEquals("$DEPLOY_ENV", deploy.path("environment").path("name").asText());
+        assertEquals("$DEPLOY_ENV", jobs.get("smoke").path("environment").path("name").asText());
+        assertEquals("prod", config.path("variables").path("DEPLOY_ENV").asText(), "the default branch deploys prod");
+        for (String job : List.of("preview", "ecr", "build-image", "image-manifest")) {
+            // environment-scoped CI/CD variables (the role ARNs of dev and prod) reach only jobs in the environment
+            assertEquals("$DEPLOY_ENV", jobs.get(job).path("environment").path("name").asText(), job);
+            assertEquals("prepare", jobs.get(job).path("environment").path("action").asText(), job);
+        }
         assertEquals("deploy.env", deploy.path("artifacts").path("reports").path("dotenv").asText());
         assertFalse(deploy.path("interruptible").asBoolean(true), "a deploy must not be interruptible");
     }

@@ -49,10 +49,11 @@ class ReadmeTest {
     void exclusionsTableMatchesTheExclusionsFile() throws IOException {
         String section = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
         var entries = Exclusions.load(Path.of("..")).entries();
-        long rows = section.lines().filter(l -> l.matches("\\| (CT|HS)\\.[A-Z]+\\.[A-Z.0-9]+ \\(.*\\) \\| `.*")).count();
+        long rows = section.lines().filter(l -> l.matches("\\| (CT|HS)\\.[A-Z0-9]+\\.[A-Z.0-9]+ \\(.*\\) \\| [a-z]+ \\| `.*")).count();
         assertTrue(rows == entries.size(), "cfn-gen/README.md exclusions table has " + rows + " rows; exclusions.yaml has " + entries.size());
         for (Exclusions.Exclusion e : entries) {
-            String row = "| `" + e.template() + "` | `" + e.resource() + "` | " + e.reason().replaceAll("\\s+", " ").trim() + " |";
+            String row = "| " + e.environment() + " | `" + e.template() + "` | `" + e.resource() + "` | "
+                    + e.clearedBy().replaceAll("\\s+", " ").trim() + " | " + e.reason().replaceAll("\\s+", " ").trim() + " |";
             assertTrue(section.lines().anyMatch(l -> l.startsWith("| " + e.control() + " (") && l.endsWith(") " + row)),
                     "cfn-gen/README.md exclusions table lacks, word for word: | " + e.control() + " (...) " + row);
         }

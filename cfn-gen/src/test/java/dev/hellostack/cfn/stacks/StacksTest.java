@@ -172,6 +172,8 @@ class StacksTest {
                     roles++;
                     String name = r.getValue().path("Properties").path("RoleName").path("Fn::Sub").asText();
                     assertTrue(name.startsWith("${AppName}-${EnvName}-"), stack.name() + "/" + r.getKey() + ": " + name);
+                    assertEquals(AppEnv.ROLE_PATH, r.getValue().path("Properties").path("Path").path("Fn::Sub").asText(),
+                            stack.name() + "/" + r.getKey() + " must live under the app's IAM path");
                     int length = name.length() - "${AppName}".length() - "${EnvName}".length() + longestApp + longestEnv;
                     assertTrue(length <= 64, stack.name() + "/" + r.getKey() + " may be " + length + " characters");
                     assertTrue(stack.template().capabilities().contains("CAPABILITY_NAMED_IAM"), stack.name());
@@ -190,9 +192,11 @@ class StacksTest {
     }
 
     @Test
-    void loadBalancerDeletionProtectionIsOffUntilTheFirstDeployWorked() throws Exception {
+    void loadBalancerDeletionProtectionIsOffInDevAndOnInProd() throws Exception {
         JsonNode t = yaml(new AlbStack());
         assertEquals("false", t.path("Parameters").path("DeletionProtection").path("Default").asText());
+        assertEquals("false", Environments.named("dev").parameters("alb").get("DeletionProtection"));
+        assertEquals("true", Environments.named("prod").parameters("alb").get("DeletionProtection"));
     }
 
     @Test
@@ -231,13 +235,18 @@ class StacksTest {
                         .forEach(p -> p.path("PolicyDocument").path("Statement").forEach(statements::add));
                 r.getValue().path("Properties").path("PolicyDocument").path("Statement").forEach(statements::add);
                 for (JsonNode s : statements) {
+                    if (s.path("Effect").asText().equals("Deny")) {
+                        continue; // a Deny may be wide: the TLS-only statement denies s3:* without TLS
+                    }
                     s.path("Action").forEach(a -> assertFalse(a.asText().contains("*"),
                             stack.name() + "/" + r.getKey() + " allows wildcard action " + a));
                     boolean anyResource = s.path("Resource").toString().contains("\"*\"");
                     if (anyResource && !r.getValue().path("Type").asText().equals("AWS::EC2::VPCEndpoint")) {
+                        boolean tagOnCreate = s.path("Condition").path("StringEquals").has("aws:RequestTag/app");
                         for (JsonNode a : s.path("Action")) {
                             String action = a.asText();
                             assertTrue(action.equals("ecr:GetAuthorizationToken")
+                                            || tagOnCreate && (action.equals("kms:CreateKey") || action.equals("kms:TagResource"))
                                             || action.matches("[a-z0-9-]+:(Describe|List|Get)[A-Za-z]+")
                                             || action.matches("ecs:(Register|Deregister)TaskDefinition"),
                                     stack.name() + "/" + r.getKey() + " allows " + action + " on *");
