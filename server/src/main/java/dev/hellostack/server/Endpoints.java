@@ -25,7 +25,7 @@ import io.vertx.ext.web.RoutingContext;
  *   <li>{@code GET|HEAD /health}: 200 {@code {"status":"UP"}}, or 503 {@code {"status":"DRAINING"}}
  *       once shutdown has begun</li>
  *   <li>other methods on those paths: 405 with {@code Allow: GET, HEAD}; other paths: 404; both
- *       through the Router's own error handling</li>
+ *       through the Router's own error handling, like its 400 and 500</li>
  * </ul>
  *
  * <p>While draining every response carries {@code Connection: close}, so keep-alive clients go away.
@@ -48,6 +48,7 @@ final class Endpoints {
     router.route("/hello").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::hello);
     router.route("/health").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::health);
     router.route("/").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::root);
+    router.errorHandler(400, this::badRequest);
     router.errorHandler(404, this::notFound);
     router.errorHandler(405, this::methodNotAllowed);
     router.errorHandler(500, this::internalError);
@@ -83,6 +84,15 @@ final class Endpoints {
     } else {
       reply(req, 200, APPLICATION_JSON, Replies.HEALTH_UP);
     }
+  }
+
+  /**
+   * The Router's own 400 (a Host it cannot read). RequestGuard rejects such requests first; should one
+   * get through, it is answered like every other 400: plain text, and the connection closed.
+   */
+  void badRequest(RoutingContext ctx) {
+    RequestGuard.closeAfterResponse(ctx.request());
+    reply(ctx.request(), 400, TEXT_PLAIN, Replies.BAD_REQUEST);
   }
 
   void notFound(RoutingContext ctx) {

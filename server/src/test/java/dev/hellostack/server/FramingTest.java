@@ -86,6 +86,11 @@ class FramingTest {
       "GET /hello HTTP/1.1\r\n\r\n",                                     // no Host
       "GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",                // two Host headers
       "GET /hello HTTP/1.1\r\nHost: a b/c\r\n\r\n",                       // bad Host value
+      "GET /hello HTTP/1.1\r\nHost: x:abc\r\n\r\n",                       // port not a number
+      "GET /hello HTTP/1.1\r\nHost: x:99999\r\n\r\n",                     // port out of range
+      "GET /hello HTTP/1.1\r\nHost: a:1:2\r\n\r\n",
+      "GET /hello HTTP/1.1\r\nHost: %zz\r\n\r\n",                         // Vert.x's parser throws on it
+      "GET /hello HTTP/1.0\r\nHost: %zz\r\n\r\n",                         // HTTP/1.0 may omit Host, not send a bad one
       "GET /hello HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nContent-Length: 3\r\n\r\nabc",
       "GET /hello HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", // final coding not chunked
       "GET /hello HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
