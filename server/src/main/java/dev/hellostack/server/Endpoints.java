@@ -57,11 +57,12 @@ final class Endpoints {
 
   /**
    * Paths match exactly: a Router route also matches its path with one trailing slash added
-   * ({@code /hello/}), which here names a resource that does not exist.
+   * ({@code /hello/}), which here names a resource that does not exist. Like the routes, this looks
+   * at the path after RFC 3986 normalization ({@code /hello/.} is {@code /hello/}).
    */
   static void exactPath(RoutingContext ctx) {
-    String path = ctx.request().path();
-    if (path != null && path.length() > 1 && path.charAt(path.length() - 1) == '/') {
+    String path = ctx.normalizedPath();
+    if (path.length() > 1 && path.charAt(path.length() - 1) == '/') {
       ctx.fail(404);
     } else {
       ctx.next();

@@ -60,6 +60,14 @@ class HttpBehaviourTest {
     assertEquals("11", response.getHeader("Content-Length"));
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"/hello?name=x", "/./hello", "/x/../hello", "/%68ello", "//hello"})
+  void pathsAreMatchedAfterRfc3986Normalization(String path) throws Exception {
+    HttpResponse<Buffer> response = send(HttpMethod.GET, path);
+    assertEquals(200, response.statusCode(), path);
+    assertEquals("Hello world", response.bodyAsString(), path);
+  }
+
   @Test
   void getHelloWithAQueryStringStillAnswersHelloWorld() throws Exception {
     HttpResponse<Buffer> response = send(HttpMethod.GET, "/hello?name=x");
@@ -134,7 +142,8 @@ class HttpBehaviourTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"/missing", "/hello/", "/HELLO", "/hello/world", "/health/x", "/favicon.ico"})
+  @ValueSource(strings = {"/missing", "/hello/", "/hello/.", "/health/", "/HELLO", "/hello/world", "/health/x",
+      "/favicon.ico"})
   void unknownPathsGet404WithAShortTextBody(String path) throws Exception {
     HttpResponse<Buffer> response = send(HttpMethod.GET, path);
     assertEquals(404, response.statusCode());
