@@ -58,10 +58,17 @@ final class Endpoints {
   /**
    * Paths match exactly: a Router route also matches its path with one trailing slash added
    * ({@code /hello/}), which here names a resource that does not exist. Like the routes, this looks
-   * at the path after RFC 3986 normalization ({@code /hello/.} is {@code /hello/}).
+   * at the path after RFC 3986 normalization ({@code /hello/.} is {@code /hello/}); a path that
+   * cannot be normalized (a broken percent-escape such as {@code /%zz}) is a bad request.
    */
   static void exactPath(RoutingContext ctx) {
-    String path = ctx.normalizedPath();
+    String path;
+    try {
+      path = ctx.normalizedPath();
+    } catch (IllegalArgumentException e) {
+      ctx.fail(400, e);
+      return;
+    }
     if (path.length() > 1 && path.charAt(path.length() - 1) == '/') {
       ctx.fail(404);
     } else {

@@ -110,6 +110,13 @@ class FramingTest {
     assertEquals(1, access.size(), access.toString());
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"/%zz", "/hello%"})
+  void aPathWithABrokenPercentEscapeGets400AndTheConnectionClosed(String target) throws Exception {
+    List<JsonObject> access = assertOneAnswerThenClose("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, 400);
+    assertEquals(List.of(400), access.stream().map(j -> j.getInteger("status")).toList());
+  }
+
   @Test
   void contentLengthWithChunkedIsReadAsChunkedAnsweredAndTheConnectionClosed() throws Exception {
     // Netty drops the Content-Length and reads the body as chunked (RFC 9112 section 6.3); a proxy in
