@@ -42,18 +42,20 @@ def archive_flags(java, feature, archive):
     return {"create": [f"-XX:ArchiveClassesAtExit={archive}"], "use": [f"-XX:SharedArchiveFile={archive}"]}
 
 
-def build_archive(java, feature):
+def build_archive(java, feature, jar=None):
     """Training run: start the server with the create flag, send the requests the
     service sees, stop it with SIGTERM; the JVM writes the archive at exit. The
     archive belongs to one jar, JDK and set of flags, hence its name."""
+    jar = Path(jar or bl.JAR)
     kind = "aot" if feature >= 25 else "jsa"
-    key = hashlib.sha256(" ".join([java, str(bl.JAR), *bl.server_cmd(java)]).encode()).hexdigest()[:10]
+    key = hashlib.sha256(" ".join([java, str(jar), *bl.server_cmd(java, jar=jar)]).encode()).hexdigest()[:10]
     archive = bl.TARGET / f"hello-server-jdk{feature}-{key}.{kind}"
-    if archive.exists() and archive.stat().st_mtime > bl.JAR.stat().st_mtime:
+    if archive.exists() and archive.stat().st_mtime > jar.stat().st_mtime:
         return archive
     archive.unlink(missing_ok=True)
     flags = archive_flags(java, feature, archive)
-    proc = bl.start_server(java=java, archive_flags=flags["create"], name=f"archive-training-jdk{feature}")
+    proc = bl.start_server(java=java, archive_flags=flags["create"], name=f"archive-training-jdk{feature}",
+                           jar=jar)
     proc.wait_ready(timeout=120)
     for _ in range(200):
         for path in ("/hello", "/", "/health", "/nope"):
@@ -125,6 +127,7 @@ def main():
                          "'loops1:EVENT_LOOPS=1 -XX:+UseSerialGC' (JVM flags start with -, the rest are "
                          "environment variables, except jar=PATH: another build of the server); repeatable")
     ap.add_argument("--skip-startup", action="store_true", help="skip the start-up measurements")
+    ap.add_argument("--skip-flask", action="store_true", help="leave the Flask app out of the load test")
     ap.add_argument("--no-archive", action="store_true", help="run the load test without the archive")
     args = ap.parse_args()
     if args.quick:
@@ -175,7 +178,7 @@ def main():
 
     # --- Load ---------------------------------------------------------------
     procs = [bl.start_server(java=load_java, archive_flags=load_archive_flags, name="hello-server"),
-             bl.start_nginx(), bl.start_flask()]
+             bl.start_nginx()] + ([] if args.skip_flask else [bl.start_flask()])
     if args.baseline:
         procs.append(bl.start_minimal_vertx(java=load_java))
     variant_labels = {}
@@ -183,11 +186,18 @@ def main():
         name, _, settings = spec.partition(":")
         flags = [w for w in settings.split() if w.startswith("-")]
         env = dict(w.split("=", 1) for w in settings.split() if not w.startswith("-"))
-        jar = env.pop("jar", None)  # another build of the server, e.g. with a proposed change
-        # A class-data archive belongs to one jar: another jar runs without it.
-        procs.append(bl.start_server(java=load_java, archive_flags=[] if jar else load_archive_flags,
+        jar = env.pop("jar", None)  # another build of the server, e.g. the previous commit's
+        # A class-data archive belongs to one jar: another jar gets its own, built the same way.
+        variant_archive_flags = load_archive_flags
+        if jar and not args.no_archive:
+            bl.log(f"==> variant {name}: building the archive for {jar}")
+            variant_archive_flags = archive_flags(load_java, load_feature,
+                                                  build_archive(load_java, load_feature, jar))["use"]
+        procs.append(bl.start_server(java=load_java, archive_flags=variant_archive_flags,
                                      extra_flags=flags, env=env, name=f"variant-{name}", jar=jar))
-        variant_labels[f"variant-{name}"] = f"hello-server + {settings}"
+        variant_labels[f"variant-{name}"] = f"{name}: " + (
+            f"the server built from {Path(jar).parents[2].name.removeprefix('ref-')}" if jar and Path(jar).parents[2].name.startswith("ref-")
+            else f"hello-server + {settings}" if settings else "hello-server again (A/A)")
     labels = {procs[0].name: server_label, "nginx": "nginx", "flask-gunicorn": "flask-gunicorn",
               "minimal-vertx": f"minimal Vert.x (JDK {load_feature}, no archive)", **variant_labels}
     peak_rss_256 = {p.name: 0 for p in procs}
@@ -264,6 +274,18 @@ def main():
                   f"at start, {results['machine']['load_avg_at_end'][0]:.1f} at end."]
     lines.append("Throughput / nginx within each round (paired in time): "
                  + ", ".join(f"{r:.3f}" for r in per_round["hello-server"]) + ".")
+    # Each variant against the server itself, round by round (paired in time): a variant that is the
+    # same build (an A/A pair) shows the run's noise; another build shows its cost beyond that noise.
+    versus = {}
+    for p in procs[1:]:
+        if p.name.startswith("variant-") or p.name == "minimal-vertx":
+            versus[p.name] = [geomean([results["load"][p.name][str(c)][i]["rps"]
+                                       / results["load"]["hello-server"][str(c)][i]["rps"] for c in CONNECTIONS])
+                              for i in range(args.rounds)]
+            lines.append(f"{labels[p.name]} / hello-server within each round: "
+                         + ", ".join(f"{r:.3f}" for r in versus[p.name])
+                         + f" (median {statistics.median(versus[p.name]):.3f}).")
+    results["ratio_to_server_per_round"] = versus
     table = "\n".join(lines)
     (bl.TARGET / "bench-results.json").write_text(json.dumps(results, indent=2) + "\n")
     (bl.TARGET / "bench-table.md").write_text(table + "\n")

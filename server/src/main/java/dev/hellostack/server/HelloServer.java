@@ -55,6 +55,7 @@ public final class HelloServer {
           "cause", cause == null ? "unknown" : cause.toString());
     }
     ServerState state = new ServerState();
+    ConnectionLimit connections = new ConnectionLimit(config.maxConnections());
     long drainMillis = drainMillis(config.shutdownTimeoutSeconds());
     List<HelloVerticle> instances = new CopyOnWriteArrayList<>();
     // A promise without a Vert.x context, so that completing it after vertx.close() (on failure)
@@ -62,7 +63,7 @@ public final class HelloServer {
     Promise<HelloServer> started = Promise.promise();
     vertx
         .deployVerticle(() -> {
-          HelloVerticle verticle = new HelloVerticle(config, state, drainMillis);
+          HelloVerticle verticle = new HelloVerticle(config, state, connections, drainMillis);
           instances.add(verticle);
           return verticle;
         }, new DeploymentOptions().setInstances(config.eventLoops()))

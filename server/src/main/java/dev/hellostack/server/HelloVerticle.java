@@ -2,11 +2,17 @@ package dev.hellostack.server;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
 import java.util.concurrent.TimeUnit;
 
-/** One HTTP server instance; {@link HelloServer} deploys one per event loop, all sharing the port. */
+/**
+ * One HTTP server instance on a vertx-web {@link Router}; {@link HelloServer} deploys one per event
+ * loop, all sharing the port. Each connection is counted against MAX_CONNECTIONS and gets a
+ * {@link ConnectionGuard}; each request passes the {@link RequestGuard} before the Router.
+ */
 final class HelloVerticle extends VerticleBase {
   /** Largest request line (method, URI, version); longer gets 414. */
   static final int MAX_INITIAL_LINE_LENGTH = 4096;
@@ -15,12 +21,14 @@ final class HelloVerticle extends VerticleBase {
 
   private final ServerConfig config;
   private final ServerState state;
+  private final ConnectionLimit connections;
   private final long drainMillis;
   private HttpServer server;
 
-  HelloVerticle(ServerConfig config, ServerState state, long drainMillis) {
+  HelloVerticle(ServerConfig config, ServerState state, ConnectionLimit connections, long drainMillis) {
     this.config = config;
     this.state = state;
+    this.connections = connections;
     this.drainMillis = drainMillis;
   }
 
@@ -42,16 +50,25 @@ final class HelloVerticle extends VerticleBase {
         // when shutdown begins, like an idle keep-alive connection. The load balancer speaks
         // HTTP/1.1 to the targets (target group ProtocolVersion HTTP1), so nothing uses h2c.
         .setHttp2ClearTextEnabled(false)
+        // RequestGuard sends 100 Continue itself, only for a body it will accept.
         .setHandle100ContinueAutomatically(false);
   }
 
   @Override
   public Future<?> start() {
     boolean accessLog = config.accessLog();
+    Router router = new Endpoints(state).router(vertx);
     server = vertx.createHttpServer(options(config))
-        .requestHandler(new HelloHandler(state, accessLog))
-        .invalidRequestHandler(req -> HelloHandler.handleInvalid(req, accessLog));
+        .connectionHandler(this::connected)
+        .requestHandler(new RequestGuard(router, accessLog))
+        .invalidRequestHandler(req -> RequestGuard.handleInvalid(req, accessLog));
     return server.listen();
+  }
+
+  private void connected(HttpConnection connection) {
+    if (connections.admit(connection)) {
+      ConnectionGuard.install(connection, config.headerTimeoutSeconds(), config.accessLog());
+    }
   }
 
   /**

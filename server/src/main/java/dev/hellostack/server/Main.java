@@ -49,6 +49,8 @@ public final class Main {
         "transport", server.transport(),
         "startupMs", startupMillis(mainNanos),
         "idleTimeoutSeconds", config.idleTimeoutSeconds(),
+        "headerTimeoutSeconds", config.headerTimeoutSeconds(),
+        "maxConnections", config.maxConnections(),
         "shutdownTimeoutSeconds", config.shutdownTimeoutSeconds(),
         "logLevel", config.logLevel().name(),
         "accessLog", config.accessLog(),

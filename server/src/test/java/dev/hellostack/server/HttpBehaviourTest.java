@@ -60,6 +60,14 @@ class HttpBehaviourTest {
     assertEquals("11", response.getHeader("Content-Length"));
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"/hello?name=x", "/./hello", "/x/../hello", "/%68ello", "//hello"})
+  void pathsAreMatchedAfterRfc3986Normalization(String path) throws Exception {
+    HttpResponse<Buffer> response = send(HttpMethod.GET, path);
+    assertEquals(200, response.statusCode(), path);
+    assertEquals("Hello world", response.bodyAsString(), path);
+  }
+
   @Test
   void getHelloWithAQueryStringStillAnswersHelloWorld() throws Exception {
     HttpResponse<Buffer> response = send(HttpMethod.GET, "/hello?name=x");
@@ -90,7 +98,7 @@ class HttpBehaviourTest {
     HttpResponse<Buffer> response = send(HttpMethod.GET, "/");
     assertEquals(200, response.statusCode());
     assertEquals("text/plain; charset=utf-8", response.getHeader("Content-Type"));
-    assertEquals(HelloHandler.ROOT_TEXT, response.bodyAsString());
+    assertEquals(Replies.ROOT_TEXT, response.bodyAsString());
     assertTrue(response.bodyAsString().contains("/hello"));
     assertEquals(1, response.bodyAsString().split("\n").length);
   }
@@ -99,7 +107,7 @@ class HttpBehaviourTest {
   void headRootAnswers200WithoutABody() throws Exception {
     HttpResponse<Buffer> response = send(HttpMethod.HEAD, "/");
     assertEquals(200, response.statusCode());
-    assertEquals(String.valueOf(HelloHandler.ROOT_TEXT.length()), response.getHeader("Content-Length"));
+    assertEquals(String.valueOf(Replies.ROOT_TEXT.length()), response.getHeader("Content-Length"));
     assertTrue(response.body() == null || response.body().length() == 0);
   }
 
@@ -134,7 +142,8 @@ class HttpBehaviourTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"/missing", "/hello/", "/HELLO", "/hello/world", "/health/x", "/favicon.ico"})
+  @ValueSource(strings = {"/missing", "/hello/", "/hello/.", "/health/", "/HELLO", "/hello/world", "/health/x",
+      "/favicon.ico"})
   void unknownPathsGet404WithAShortTextBody(String path) throws Exception {
     HttpResponse<Buffer> response = send(HttpMethod.GET, path);
     assertEquals(404, response.statusCode());
@@ -145,7 +154,7 @@ class HttpBehaviourTest {
   @Test
   void getWithABodyWithinTheLimitIsAnsweredNormally() throws Exception {
     HttpResponse<Buffer> response =
-        sendBody(HttpMethod.GET, "/hello", Buffer.buffer(new byte[HelloHandler.MAX_BODY_BYTES]));
+        sendBody(HttpMethod.GET, "/hello", Buffer.buffer(new byte[RequestGuard.MAX_BODY_BYTES]));
     assertEquals(200, response.statusCode());
     assertEquals("Hello world", response.bodyAsString());
   }
@@ -153,7 +162,7 @@ class HttpBehaviourTest {
   @Test
   void bodyOverTheLimitWithContentLengthGets413AndConnectionClose() throws Exception {
     HttpResponse<Buffer> response =
-        sendBody(HttpMethod.POST, "/hello", Buffer.buffer(new byte[HelloHandler.MAX_BODY_BYTES + 1]));
+        sendBody(HttpMethod.POST, "/hello", Buffer.buffer(new byte[RequestGuard.MAX_BODY_BYTES + 1]));
     assertEquals(413, response.statusCode());
     assertEquals("Payload Too Large\n", response.bodyAsString());
     assertEquals("close", response.getHeader("Connection"));
@@ -177,7 +186,7 @@ class HttpBehaviourTest {
 
   @Test
   void chunkedBodyOverTheLimitGets413() throws Exception {
-    Buffer half = Buffer.buffer(new byte[HelloHandler.MAX_BODY_BYTES / 2]);
+    Buffer half = Buffer.buffer(new byte[RequestGuard.MAX_BODY_BYTES / 2]);
     assertEquals("413 Payload Too Large\n", sendChunked(HttpMethod.GET, "/hello", half, half, half));
     assertEquals("Hello world", send(HttpMethod.GET, "/hello").bodyAsString());
   }

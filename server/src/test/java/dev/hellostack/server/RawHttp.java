@@ -105,6 +105,46 @@ final class RawHttp implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads whatever the server still sends until it closes the connection (end of stream or reset)
+   * and returns it; fails if the connection is still open after {@code timeoutMillis}.
+   */
+  String restUntilClosed(long timeoutMillis) throws IOException {
+    return restUntilClosed(timeoutMillis, true);
+  }
+
+  /** Like {@link #restUntilClosed(long)}, but a reset fails: the server must close with a FIN. */
+  String restUntilEndOfStream(long timeoutMillis) throws IOException {
+    return restUntilClosed(timeoutMillis, false);
+  }
+
+  private String restUntilClosed(long timeoutMillis, boolean resetIsClose) throws IOException {
+    socket.setSoTimeout((int) timeoutMillis);
+    ByteArrayOutputStream rest = new ByteArrayOutputStream();
+    try {
+      byte[] buffer = new byte[4096];
+      for (int n; (n = in.read(buffer)) != -1; ) {
+        rest.write(buffer, 0, n);
+      }
+    } catch (SocketTimeoutException e) {
+      throw new IOException("connection still open after " + timeoutMillis + " ms; received "
+          + rest.toString(StandardCharsets.ISO_8859_1));
+    } catch (IOException e) {
+      if (!resetIsClose) {
+        throw e;
+      }
+    } finally {
+      socket.setSoTimeout(10_000);
+    }
+    return rest.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  /** Sets how long a read may wait. */
+  RawHttp readTimeout(int millis) throws IOException {
+    socket.setSoTimeout(millis);
+    return this;
+  }
+
   @Override
   public void close() throws IOException {
     socket.close();

@@ -16,14 +16,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ServerConfigTest {
 
   private static String errorFor(String name, String value) {
-    return assertThrows(ConfigException.class, () -> ServerConfig.fromEnv(Map.of(name, value), 4))
+    return assertThrows(ConfigException.class, () -> ServerConfig.fromEnv(Map.of(name, value), 4, 10_100))
         .getMessage();
   }
 
   @Test
   void emptyEnvironmentGivesTheDocumentedDefaults() {
-    ServerConfig config = ServerConfig.fromEnv(Map.of(), 6);
-    assertEquals(new ServerConfig("0.0.0.0", 8888, 75, 20, 6, LogLevel.INFO, false), config);
+    ServerConfig config = ServerConfig.fromEnv(Map.of(), 6, 10_100);
+    assertEquals(new ServerConfig("0.0.0.0", 8888, 75, 10, 10_000, 20, 6, LogLevel.INFO, false), config);
   }
 
   @Test
@@ -37,52 +37,54 @@ class ServerConfigTest {
         "HOST", "127.0.0.1",
         "PORT", "9090",
         "IDLE_TIMEOUT_SECONDS", "120",
+        "HEADER_TIMEOUT_SECONDS", "3",
+        "MAX_CONNECTIONS", "500",
         "SHUTDOWN_TIMEOUT_SECONDS", "5",
         "EVENT_LOOPS", "3",
         "LOG_LEVEL", "debug",
-        "ACCESS_LOG", "TRUE"), 8);
-    assertEquals(new ServerConfig("127.0.0.1", 9090, 120, 5, 3, LogLevel.DEBUG, true), config);
+        "ACCESS_LOG", "TRUE"), 8, 10_100);
+    assertEquals(new ServerConfig("127.0.0.1", 9090, 120, 3, 500, 5, 3, LogLevel.DEBUG, true), config);
   }
 
   @Test
   void unrelatedVariablesAreIgnored() {
-    assertEquals(ServerConfig.fromEnv(Map.of(), 2),
-        ServerConfig.fromEnv(Map.of("PATH", "/usr/bin", "HOME", "/root"), 2));
+    assertEquals(ServerConfig.fromEnv(Map.of(), 2, 10_100),
+        ServerConfig.fromEnv(Map.of("PATH", "/usr/bin", "HOME", "/root"), 2, 10_100));
   }
 
   @ParameterizedTest
   @CsvSource({"0,0", "1,1", "65535,65535", "00080,80"})
   void portAcceptsZeroToMax(String raw, int expected) {
-    assertEquals(expected, ServerConfig.fromEnv(Map.of("PORT", raw), 1).port());
+    assertEquals(expected, ServerConfig.fromEnv(Map.of("PORT", raw), 1, 10_100).port());
   }
 
   @ParameterizedTest
   @CsvSource({"ERROR,ERROR", "warn,WARN", "Info,INFO", "DEBUG,DEBUG"})
   void logLevelIsCaseInsensitive(String raw, LogLevel expected) {
-    assertEquals(expected, ServerConfig.fromEnv(Map.of("LOG_LEVEL", raw), 1).logLevel());
+    assertEquals(expected, ServerConfig.fromEnv(Map.of("LOG_LEVEL", raw), 1, 10_100).logLevel());
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"true", "True", "TRUE"})
   void accessLogAcceptsTrueInAnyCase(String raw) {
-    assertTrue(ServerConfig.fromEnv(Map.of("ACCESS_LOG", raw), 1).accessLog());
+    assertTrue(ServerConfig.fromEnv(Map.of("ACCESS_LOG", raw), 1, 10_100).accessLog());
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"false", "FALSE"})
   void accessLogAcceptsFalseInAnyCase(String raw) {
-    assertFalse(ServerConfig.fromEnv(Map.of("ACCESS_LOG", raw), 1).accessLog());
+    assertFalse(ServerConfig.fromEnv(Map.of("ACCESS_LOG", raw), 1, 10_100).accessLog());
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"localhost", "0.0.0.0", "127.0.0.1", "::", "::1", "fe80::1%eth0", "my-host.internal"})
   void hostAcceptsAddressesAndNames(String host) {
-    assertEquals(host, ServerConfig.fromEnv(Map.of("HOST", host), 1).host());
+    assertEquals(host, ServerConfig.fromEnv(Map.of("HOST", host), 1, 10_100).host());
   }
 
   @Test
   void eventLoopsDefaultIsCappedAtTheMaximum() {
-    assertEquals(ServerConfig.MAX_EVENT_LOOPS, ServerConfig.fromEnv(Map.of(), 1000).eventLoops());
+    assertEquals(ServerConfig.MAX_EVENT_LOOPS, ServerConfig.fromEnv(Map.of(), 1000, 10_100).eventLoops());
   }
 
   @Test
@@ -103,6 +105,39 @@ class ServerConfigTest {
   void idleTimeoutRejectsValuesOutside1To3600(String raw) {
     assertEquals("invalid IDLE_TIMEOUT_SECONDS=" + Json.quote(raw) + ": expected an integer 1-3600",
         errorFor("IDLE_TIMEOUT_SECONDS", raw));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "0", "-5", "3601", "10s", "1.5"})
+  void headerTimeoutRejectsValuesOutside1To3600(String raw) {
+    assertEquals("invalid HEADER_TIMEOUT_SECONDS=" + Json.quote(raw) + ": expected an integer 1-3600",
+        errorFor("HEADER_TIMEOUT_SECONDS", raw));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "0", "-1", "1000001", "many", "1e4"})
+  void maxConnectionsRejectsValuesOutside1To1000000(String raw) {
+    assertEquals("invalid MAX_CONNECTIONS=" + Json.quote(raw) + ": expected an integer 1-1000000",
+        errorFor("MAX_CONNECTIONS", raw));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"65536,65436", "1024,924", "100,1", "50,1", "-1,10000", "0,10000", "10000000,1000000"})
+  void maxConnectionsDefaultsToTheOpenFileLimitLessTheReserve(long openFileLimit, int expected) {
+    assertEquals(expected, ServerConfig.fromEnv(Map.of(), 1, openFileLimit).maxConnections());
+  }
+
+  @Test
+  void maxConnectionsDefaultFollowsThisProcesssOpenFileLimit() {
+    long limit = ServerConfig.openFileLimit();
+    assertTrue(limit > ServerConfig.RESERVED_FILES, "open-file limit " + limit);
+    assertEquals(limit - ServerConfig.RESERVED_FILES, ServerConfig.fromEnv(Map.of()).maxConnections());
+  }
+
+  @Test
+  void headerTimeoutDefaultsToTenSeconds() {
+    assertEquals(10, ServerConfig.fromEnv(Map.of(), 1, 10_100).headerTimeoutSeconds());
+    assertEquals(7, ServerConfig.fromEnv(Map.of("HEADER_TIMEOUT_SECONDS", "7"), 1, 10_100).headerTimeoutSeconds());
   }
 
   @ParameterizedTest
@@ -149,17 +184,19 @@ class ServerConfigTest {
   @Test
   void theFirstInvalidVariableIsReportedAlone() {
     ConfigException e = assertThrows(ConfigException.class,
-        () -> ServerConfig.fromEnv(Map.of("PORT", "x", "LOG_LEVEL", "y"), 1));
+        () -> ServerConfig.fromEnv(Map.of("PORT", "x", "LOG_LEVEL", "y"), 1, 10_100));
     assertTrue(e.getMessage().startsWith("invalid PORT="), e.getMessage());
   }
 
   @Test
   void recordConstructorRejectsOutOfRangeValues() {
-    assertThrows(IllegalArgumentException.class, () -> new ServerConfig("0.0.0.0", 70000, 75, 20, 1, LogLevel.INFO, false));
-    assertThrows(IllegalArgumentException.class, () -> new ServerConfig("0.0.0.0", 80, 0, 20, 1, LogLevel.INFO, false));
-    assertThrows(IllegalArgumentException.class, () -> new ServerConfig("0.0.0.0", 80, 75, 20, 0, LogLevel.INFO, false));
-    assertThrows(IllegalArgumentException.class, () -> new ServerConfig("a b", 80, 75, 20, 1, LogLevel.INFO, false));
-    assertThrows(IllegalArgumentException.class, () -> new ServerConfig("0.0.0.0", 80, 75, 20, 1, null, false));
+    assertThrows(IllegalArgumentException.class, () -> new ServerConfig("0.0.0.0", 70000, 75, 10, 10_000, 20, 1, LogLevel.INFO, false));
+    assertThrows(IllegalArgumentException.class, () -> new ServerConfig("0.0.0.0", 80, 0, 10, 10_000, 20, 1, LogLevel.INFO, false));
+    assertThrows(IllegalArgumentException.class, () -> new ServerConfig("0.0.0.0", 80, 75, 10, 10_000, 20, 0, LogLevel.INFO, false));
+    assertThrows(IllegalArgumentException.class, () -> new ServerConfig("a b", 80, 75, 10, 10_000, 20, 1, LogLevel.INFO, false));
+    assertThrows(IllegalArgumentException.class, () -> new ServerConfig("0.0.0.0", 80, 75, 0, 10_000, 20, 1, LogLevel.INFO, false));
+    assertThrows(IllegalArgumentException.class, () -> new ServerConfig("0.0.0.0", 80, 75, 10, 0, 20, 1, LogLevel.INFO, false));
+    assertThrows(IllegalArgumentException.class, () -> new ServerConfig("0.0.0.0", 80, 75, 10, 10_000, 20, 1, null, false));
   }
 
   @Test

@@ -42,7 +42,7 @@ class ServerRuntimeTest {
 
   @Test
   void oneServerInstancePerEventLoopSharesOnePort() throws Exception {
-    ServerConfig config = new ServerConfig("127.0.0.1", 0, 75, 20, 3, LogLevel.INFO, false);
+    ServerConfig config = new ServerConfig("127.0.0.1", 0, 75, 10, 10_000, 20, 3, LogLevel.INFO, false);
     HelloServer server = TestServers.start(config);
     try {
       assertEquals(3, server.instances());
@@ -58,7 +58,7 @@ class ServerRuntimeTest {
   void accessLogWritesOneJsonLinePerRequestWhenEnabled() throws Exception {
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     JsonLog.configure(LogLevel.INFO, new PrintStream(captured, true, StandardCharsets.UTF_8));
-    ServerConfig config = new ServerConfig("127.0.0.1", 0, 75, 20, 1, LogLevel.INFO, true);
+    ServerConfig config = new ServerConfig("127.0.0.1", 0, 75, 10, 10_000, 20, 1, LogLevel.INFO, true);
     HelloServer server = TestServers.start(config);
     try {
       RawHttp.getHello(server.port());
@@ -100,7 +100,7 @@ class ServerRuntimeTest {
     try (java.net.ServerSocket taken =
         new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
       ServerConfig config =
-          new ServerConfig("127.0.0.1", taken.getLocalPort(), 75, 20, 2, LogLevel.INFO, false);
+          new ServerConfig("127.0.0.1", taken.getLocalPort(), 75, 10, 10_000, 20, 2, LogLevel.INFO, false);
       io.vertx.core.Future<HelloServer> start = HelloServer.start(config);
       Exception failure = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
           () -> start.await(10, TimeUnit.SECONDS));

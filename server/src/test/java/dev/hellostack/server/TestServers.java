@@ -9,7 +9,12 @@ final class TestServers {
   }
 
   static ServerConfig config(int idleTimeoutSeconds, int shutdownTimeoutSeconds) {
-    return new ServerConfig("127.0.0.1", 0, idleTimeoutSeconds, shutdownTimeoutSeconds, 2, LogLevel.INFO, false);
+    return new ServerConfig("127.0.0.1", 0, idleTimeoutSeconds, 10, 10_000, shutdownTimeoutSeconds, 2, LogLevel.INFO, false);
+  }
+
+  /** A server with the access log on, a given head deadline and connection cap. */
+  static ServerConfig config(int headerTimeoutSeconds, int maxConnections, boolean accessLog) {
+    return new ServerConfig("127.0.0.1", 0, 75, headerTimeoutSeconds, maxConnections, 5, 2, LogLevel.INFO, accessLog);
   }
 
   static HelloServer start(ServerConfig config) throws Exception {

@@ -1,0 +1,43 @@
+package dev.hellostack.server;
+
+import dev.hellostack.server.ServerConfig.LogLevel;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+/** Sends the JSON log to memory while open, so a test can read the lines back. */
+final class CapturedLog implements AutoCloseable {
+  static final String ACCESS = "dev.hellostack.server.access";
+
+  private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+
+  CapturedLog() {
+    JsonLog.configure(LogLevel.INFO, new PrintStream(captured, true, StandardCharsets.UTF_8));
+  }
+
+  /** Every line so far from {@code logger}. */
+  List<JsonObject> lines(String logger) {
+    return Arrays.stream(captured.toString(StandardCharsets.UTF_8).split("\n"))
+        .filter(l -> !l.isEmpty())
+        .map(JsonObject::new)
+        .filter(j -> logger.equals(j.getString("logger")))
+        .toList();
+  }
+
+  /** The access-log lines so far. */
+  List<JsonObject> access() {
+    return lines(ACCESS);
+  }
+
+  void clear() {
+    captured.reset();
+  }
+
+  @Override
+  public void close() {
+    JsonLog.configure(LogLevel.INFO, System.out);
+  }
+}
