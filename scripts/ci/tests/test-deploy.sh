@@ -312,6 +312,14 @@ test_smoke_passes_when_the_new_image_answers_hello_world() {
   assert_contains "$err" "runs $taskdef (image tag $sha), 2 of 2 tasks, rollout COMPLETED"
 }
 
+test_smoke_accepts_a_blue_green_service_without_a_rollout_state() {
+  given_service "$sha" "$taskdef None 1 2" "$taskdef None 2 2"
+  FAKE_CURL_BODY="Hello world" SMOKE_DELAY_SECONDS=0 run_script smoke.sh
+  assert_status 0
+  assert_eq "$(grep -c 'ecs describe-services' "$FAKE_AWS_STATE/calls.log")" 2
+  assert_contains "$err" "2 of 2 tasks, rollout None"
+}
+
 test_smoke_waits_for_the_rollout_and_all_tasks() {
   given_service "$sha" "$taskdef IN_PROGRESS 1 2" "$taskdef COMPLETED 1 2" "$taskdef COMPLETED 2 2"
   FAKE_CURL_BODY="Hello world" SMOKE_DELAY_SECONDS=0 run_script smoke.sh
