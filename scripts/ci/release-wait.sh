@@ -9,8 +9,9 @@
 #   STACK_NAME  the service stack (its ClusterName and ServiceName outputs name the service)
 #   SINCE       epoch seconds from just before the deploy: only deployments created after it count
 # Environment: credentials already set up (deploy-stacks.sh), AWS_REGION, optional AWS_ENDPOINT_URL;
-# RELEASE_WAIT_ATTEMPTS (default 240) and RELEASE_WAIT_DELAY_SECONDS (default 15): 60 minutes, room
-# for the check, a bake time of up to 45 minutes and the old tasks' draining.
+# RELEASE_WAIT_ATTEMPTS (default 160) and RELEASE_WAIT_DELAY_SECONDS (default 15): 40 minutes, room
+# for the check, a bake time of up to 30 minutes and the old tasks' draining, and still inside the
+# deploy role's one-hour session (MaxSessionDuration 3600) after the stack updates.
 #
 # What ECS answers (ECS API Reference): ListServiceDeployments returns "serviceDeployments", each a
 # ServiceDeploymentBrief with "serviceDeploymentArn", "createdAt" and "status"; DescribeServiceDeployments
@@ -27,7 +28,7 @@ source "$(dirname "$0")/lib.sh"
 (($# == 2)) || die "usage: release-wait.sh STACK_NAME SINCE"
 stack_name=$1
 since=$2
-attempts=${RELEASE_WAIT_ATTEMPTS:-240}
+attempts=${RELEASE_WAIT_ATTEMPTS:-160}
 delay=${RELEASE_WAIT_DELAY_SECONDS:-15}
 
 cluster=$(stack_output "$stack_name" "$CLUSTER_NAME_OUTPUT")

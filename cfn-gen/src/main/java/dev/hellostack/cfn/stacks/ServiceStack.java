@@ -74,6 +74,11 @@ public final class ServiceStack implements Stack {
     static final String ROLLING = "ROLLING";
     /** The template's default bake time; the dev environment sets a shorter one. */
     static final int DEFAULT_BAKE_MINUTES = 10;
+    /**
+     * The longest bake time: the deploy job waits up to 40 minutes for a release (scripts/ci/release-wait.sh)
+     * inside the deploy role's one-hour session, which also covers the check and draining.
+     */
+    static final int MAX_BAKE_MINUTES = 30;
     static final String HOOK_STAGE = "POST_TEST_TRAFFIC_SHIFT";
     static final String RELEASE_CHECK_SUFFIX = "-release-check";
     static final String RELEASE_CHECK_RUNTIME = "python3.12";
@@ -210,10 +215,11 @@ public final class ServiceStack implements Stack {
                 .constraintDescription("DeploymentStrategy: BLUE_GREEN or ROLLING.");
         Parameter bake = t.parameter("BakeTimeInMinutes", "Number")
                 .defaultValue(DEFAULT_BAKE_MINUTES)
-                .range(0, 1440)
+                .range(0, MAX_BAKE_MINUTES)
                 .description("BLUE_GREEN: minutes the old tasks keep running after production moved to the new ones; "
-                        + "an alarm during that time rolls back at once. Both sets of tasks are paid for meanwhile.")
-                .constraintDescription("BakeTimeInMinutes: an integer from 0 to 1440.");
+                        + "an alarm during that time rolls back at once. Both sets of tasks are paid for meanwhile. "
+                        + "At most " + MAX_BAKE_MINUTES + ", so the deploy job can wait for the outcome (ECS allows 1440).")
+                .constraintDescription("BakeTimeInMinutes: an integer from 0 to " + MAX_BAKE_MINUTES + ".");
         Parameter alarmTopic = t.parameter("AlarmTopicArn", "String")
                 .defaultValue("")
                 .allowedPattern("^$|^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$")

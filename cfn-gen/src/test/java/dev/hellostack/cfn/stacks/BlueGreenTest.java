@@ -136,6 +136,8 @@ class BlueGreenTest {
         JsonNode t = yaml(new ServiceStack());
         assertEquals("BLUE_GREEN", t.path("Parameters").path("DeploymentStrategy").path("Default").asText());
         assertEquals(10, t.path("Parameters").path("BakeTimeInMinutes").path("Default").asInt());
+        assertEquals(30, t.path("Parameters").path("BakeTimeInMinutes").path("MaxValue").asInt(),
+                "the deploy job waits 40 minutes for a release (release-wait.sh)");
         assertEquals("2", Environments.named("dev").parameters("service").get("BakeTimeInMinutes"));
         assertTrue(Environments.named("prod").requiredParameters("service").contains("AlarmTopicArn"));
         JsonNode config = resource(t, "Service").path("DeploymentConfiguration").path("Fn::If");
@@ -167,6 +169,18 @@ class BlueGreenTest {
         assertEquals(1, invoke.size());
         assertEquals("[\"lambda:InvokeFunction\"]", invoke.get(0).path("Action").toString());
         assertEquals("ReleaseCheckFunction", invoke.get(0).path("Resource").get(0).path("Fn::GetAtt").get(0).asText());
+    }
+
+    /** The deploy job waits long enough for the longest bake time, and ends inside the role's one-hour session. */
+    @Test
+    void theDeployJobWaitsLongEnoughForTheLongestBakeTime() throws Exception {
+        String script = Files.readString(Path.of("../scripts/ci/release-wait.sh"), StandardCharsets.UTF_8);
+        java.util.regex.Matcher attempts = java.util.regex.Pattern.compile("RELEASE_WAIT_ATTEMPTS:-(\\d+)").matcher(script);
+        java.util.regex.Matcher delay = java.util.regex.Pattern.compile("RELEASE_WAIT_DELAY_SECONDS:-(\\d+)").matcher(script);
+        assertTrue(attempts.find() && delay.find(), "release-wait.sh defaults not found");
+        int minutes = Integer.parseInt(attempts.group(1)) * Integer.parseInt(delay.group(1)) / 60;
+        assertTrue(minutes >= ServiceStack.MAX_BAKE_MINUTES + 10, minutes + " minutes leave no room for the check and draining");
+        assertTrue(minutes <= 45, minutes + " minutes outlast the deploy role's one-hour session after the stack updates");
     }
 
     @Test
