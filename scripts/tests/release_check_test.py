@@ -36,6 +36,9 @@ class Task(http.server.BaseHTTPRequestHandler):
             time.sleep(1.5)
         if mode == "5xx":
             return self.answer(500, "Internal Server Error")
+        if mode == "5xx-right-body":
+            body = "Hello world" if self.path == "/hello" else json.dumps({"status": "UP"})
+            return self.answer(503, body)
         if self.path == "/hello":
             return self.answer(200, "Hello World!" if mode == "wrong-body" else "Hello world")
         if self.path == "/health":
@@ -134,6 +137,12 @@ class ReleaseCheckTest(unittest.TestCase):
         self.assertEqual(2, len(log["problems"]), log)
         self.assertIn("/hello: status 500", log["problems"][0])
         self.assertIn("/health: status 500", log["problems"][1])
+
+    def test_an_error_status_fails_even_with_the_right_body(self):
+        self.server.behaviour = "5xx-right-body"
+        result, log = self.run_hook(self.green_elb())
+        self.assertEqual("FAILED", result["hookStatus"])
+        self.assertIn("/hello: status 503, body 'Hello world'", log["problems"][0])
 
     def test_timeout_fails_within_the_timeout(self):
         self.server.behaviour = "timeout"
