@@ -30,6 +30,7 @@ const TYPES = [
   'AWS::ApplicationAutoScaling::ScalableTarget', 'AWS::ApplicationAutoScaling::ScalingPolicy',
   'AWS::S3::Bucket', 'AWS::S3::BucketPolicy',
   'AWS::KMS::Key', 'AWS::KMS::Alias',
+  'AWS::Lambda::Function', 'AWS::CloudWatch::Alarm',
 ];
 
 const [nodeModules, outFile] = process.argv.slice(2);

@@ -2,7 +2,8 @@
 # Deploys the pipeline's stacks in deploy order with "aws cloudformation deploy" (creates or
 # updates through a change set and waits), passing the CloudFormation execution role, so the
 # pipeline's own role never creates resources itself. An unchanged stack is not an error.
-# Prints each stack's outputs.
+# Prints each stack's outputs. After the service stack, waits for the ECS release it started
+# (release-wait.sh: test-traffic check and bake time) and fails the job when ECS rolled it back.
 #
 # usage: deploy-stacks.sh [--only NAME]... [--except NAME]... [--dotenv FILE]
 #   --dotenv FILE  write SERVICE_URL=<url> there (a GitLab dotenv report for the environment URL)
@@ -73,6 +74,7 @@ for line in "${lines[@]}"; do
       die "$stack_name is UPDATE_ROLLBACK_FAILED: an update failed and so did its rollback (see its events). Fix the cause, then run: aws cloudformation continue-update-rollback --stack-name $stack_name --role-arn <CloudFormationExecutionRoleArn of the gitlab-oidc stack>; retry this job when the stack is UPDATE_ROLLBACK_COMPLETE." ;;
   esac
   log "$name: deploying $template as $stack_name ${params//$'\n'/ }"
+  since=$(date -u +%s)
   if ! aws_cli cloudformation deploy \
     --stack-name "$stack_name" \
     --template-file "$template" \
@@ -88,7 +90,15 @@ for line in "${lines[@]}"; do
     aws_cli cloudformation describe-stack-events --stack-name "$stack_name" --max-items 100 \
       --query "StackEvents[?contains(ResourceStatus, 'FAILED')].[Timestamp,LogicalResourceId,ResourceStatus,ResourceStatusReason]" \
       --output text || true
+    if [[ "$name" == "$SERVICE_STACK" ]]; then
+      # A release that ECS rolled back fails the stack update too; say why.
+      "$CI_SCRIPTS_DIR/release-wait.sh" "$stack_name" "$since" || true
+    fi
     die "deploying $stack_name failed"
+  fi
+  if [[ "$name" == "$SERVICE_STACK" ]]; then
+    # Waits for the ECS release this deploy started (check, bake time) and reports how it ended.
+    "$CI_SCRIPTS_DIR/release-wait.sh" "$stack_name" "$since" || die "deploying $stack_name: the release did not go live (see above)"
   fi
   if [[ "$(env_value .terminationProtection)" == true ]]; then
     log "$stack_name: termination protection on (environment $DEPLOY_ENV)"

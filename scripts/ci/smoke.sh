@@ -46,7 +46,10 @@ for ((attempt = 1; ; attempt++)); do
   if [[ "$running_definition" != "$task_definition" ]]; then
     die "service $service runs $running_definition, not $task_definition of stack $service_stack (image tag $expected_tag): the deployment was rolled back (see the ECS service events)"
   fi
-  if [[ "$rollout" == COMPLETED && "$running" == "$desired" ]]; then
+  # "The rolloutState of a service is only returned for services that use the rolling update (ECS)
+  # deployment type" (ECS API Reference, Deployment): a blue/green service may report none (the CLI
+  # prints None), and deploy has already waited for its release to end (release-wait.sh).
+  if [[ ("$rollout" == COMPLETED || "$rollout" == None) && "$running" == "$desired" ]]; then
     break
   fi
   ((attempt < attempts)) \

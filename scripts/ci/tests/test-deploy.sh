@@ -12,6 +12,7 @@ tag_role=arn:aws:iam::123456789012:role/hello-prod-image-tag
 
 test_deploy_runs_the_remaining_stacks_in_order_with_the_execution_role() {
   given_stack hello-prod-alb UPDATE_COMPLETE LoadBalancerUrl=http://hello-prod-123.us-east-1.elb.amazonaws.com
+  given_stack hello-prod-service UPDATE_COMPLETE ClusterName=hello-prod ServiceName=hello-prod
   run_script deploy-stacks.sh --except ecr --dotenv deploy.env
   assert_status 0
   deploys=$(grep ' deploy ' "$FAKE_AWS_STATE/calls.log")
@@ -31,6 +32,7 @@ test_prod_needs_its_certificate_and_protects_every_stack() {
   assert_not_contains "$(calls)" " deploy "
 
   given_stack hello-prod-alb UPDATE_COMPLETE LoadBalancerUrl=https://hello-prod-123.us-east-1.elb.amazonaws.com
+  given_stack hello-prod-service UPDATE_COMPLETE ClusterName=hello-prod ServiceName=hello-prod
   DEPLOY_ENV=prod CFN_PARAM_CertificateArn=arn:aws:acm:us-east-1:123456789012:certificate/abc \
     run_script deploy-stacks.sh --except ecr
   assert_status 0
@@ -44,6 +46,7 @@ test_prod_needs_its_certificate_and_protects_every_stack() {
 }
 
 test_dev_deploys_its_own_stacks_with_its_values_and_no_termination_protection() {
+  given_stack hello-dev-service UPDATE_COMPLETE ClusterName=hello-dev ServiceName=hello-dev
   DEPLOY_ENV=dev run_script deploy-stacks.sh --except ecr
   assert_status 0
   deploys=$(grep ' deploy ' "$FAKE_AWS_STATE/calls.log")
@@ -309,6 +312,14 @@ test_smoke_passes_when_the_new_image_answers_hello_world() {
   assert_contains "$err" "runs $taskdef (image tag $sha), 2 of 2 tasks, rollout COMPLETED"
 }
 
+test_smoke_accepts_a_blue_green_service_without_a_rollout_state() {
+  given_service "$sha" "$taskdef None 1 2" "$taskdef None 2 2"
+  FAKE_CURL_BODY="Hello world" SMOKE_DELAY_SECONDS=0 run_script smoke.sh
+  assert_status 0
+  assert_eq "$(grep -c 'ecs describe-services' "$FAKE_AWS_STATE/calls.log")" 2
+  assert_contains "$err" "2 of 2 tasks, rollout None"
+}
+
 test_smoke_waits_for_the_rollout_and_all_tasks() {
   given_service "$sha" "$taskdef IN_PROGRESS 1 2" "$taskdef COMPLETED 1 2" "$taskdef COMPLETED 2 2"
   FAKE_CURL_BODY="Hello world" SMOKE_DELAY_SECONDS=0 run_script smoke.sh
@@ -460,6 +471,123 @@ test_other_sts_failure_is_shown_as_it_is() {
   assert_status 1
   assert_contains "$err" "could not assume $DEPLOY_ROLE_ARN: An error occurred (RegionDisabledException)"
   assert_not_contains "$err" "trust policy"
+}
+
+# --- release-wait.sh: the ECS release after the service stack's deploy ---------------------------
+# The answers below follow the ECS API Reference. ListServiceDeployments: "serviceDeployments": an
+# array of ServiceDeploymentBrief ("serviceDeploymentArn", "serviceArn", "clusterArn", "createdAt",
+# "startedAt", "finishedAt", "targetServiceRevisionArn", "status", "statusReason"). DescribeServiceDeployments:
+# "serviceDeployments": ServiceDeployment objects ("status", "statusReason", "lifecycleStage",
+# "targetServiceRevision" {"arn", ...}, "deploymentConfiguration" {"strategy", "bakeTimeInMinutes", ...},
+# "rollback" {"reason", "startedAt", "serviceRevisionArn"}, "alarms" {"status", "alarmNames",
+# "triggeredAlarmNames"}), and "failures" [{"arn", "reason", "detail"}]. lifecycleStage values include
+# POST_TEST_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT, BAKE_TIME and CLEAN_UP. The AWS CLI v2 prints
+# timestamps in ISO 8601 with --output json.
+dep_arn=arn:aws:ecs:us-east-1:123456789012:service-deployment/hello-prod/hello-prod/EZe5RNVLH6PPzHXINuP28
+old_dep_arn=arn:aws:ecs:us-east-1:123456789012:service-deployment/hello-prod/hello-prod/AAAAAAAAAAAAAAAAAAAAA
+green_rev=arn:aws:ecs:us-east-1:123456789012:service-revision/hello-prod/hello-prod/9313423515462893900
+blue_rev=arn:aws:ecs:us-east-1:123456789012:service-revision/hello-prod/hello-prod/1111111111111111111
+
+# given_release: the service stack's outputs and one deployment of this deploy (and an older one
+# listed first, so the script must pick the newest by createdAt, not the first).
+given_release() {
+  given_stack hello-prod-service UPDATE_COMPLETE ClusterName=hello-prod ServiceName=hello-prod
+  cat >"$FAKE_AWS_STATE/ecs/list.json" <<JSON
+{"serviceDeployments": [
+  {"serviceDeploymentArn": "$old_dep_arn", "serviceArn": "arn:aws:ecs:us-east-1:123456789012:service/hello-prod/hello-prod",
+   "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/hello-prod", "createdAt": "2026-12-01T01:00:00.000000+00:00",
+   "targetServiceRevisionArn": "$blue_rev", "status": "SUCCESSFUL"},
+  {"serviceDeploymentArn": "$dep_arn", "serviceArn": "arn:aws:ecs:us-east-1:123456789012:service/hello-prod/hello-prod",
+   "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/hello-prod", "createdAt": "2026-12-01T02:00:00.000000+00:00",
+   "startedAt": "2026-12-01T02:00:01.000000+00:00", "targetServiceRevisionArn": "$green_rev", "status": "IN_PROGRESS"}
+]}
+JSON
+  mkdir -p "$FAKE_AWS_STATE/ecs/describe"
+}
+
+# given_deployment_state N STATUS STAGE [EXTRA_JSON_FIELDS] : the Nth describe-service-deployments answer.
+given_deployment_state() {
+  cat >"$FAKE_AWS_STATE/ecs/describe/$1.json" <<JSON
+{"serviceDeployments": [{"serviceDeploymentArn": "$dep_arn",
+  "serviceArn": "arn:aws:ecs:us-east-1:123456789012:service/hello-prod/hello-prod",
+  "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/hello-prod",
+  "createdAt": "2026-12-01T02:00:00.000000+00:00", "updatedAt": "2026-12-01T02:05:00.000000+00:00",
+  "sourceServiceRevisions": [{"arn": "$blue_rev", "requestedTaskCount": 2, "runningTaskCount": 2, "pendingTaskCount": 0}],
+  "targetServiceRevision": {"arn": "$green_rev", "requestedTaskCount": 2, "runningTaskCount": 2, "pendingTaskCount": 0},
+  "status": "$2", "lifecycleStage": "$3",
+  "deploymentConfiguration": {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 10, "maximumPercent": 200, "minimumHealthyPercent": 100,
+    "alarms": {"alarmNames": ["hello-prod-Target5xx"], "enable": true, "rollback": true}}${4:+, $4}}],
+ "failures": []}
+JSON
+}
+
+test_deploy_waits_for_the_release_through_the_bake_time_and_reports_success() {
+  given_release
+  given_deployment_state 1 IN_PROGRESS POST_TEST_TRAFFIC_SHIFT
+  given_deployment_state 2 IN_PROGRESS BAKE_TIME '"alarms": {"status": "MONITORING", "alarmNames": ["hello-prod-Target5xx"], "triggeredAlarmNames": []}'
+  given_deployment_state 3 SUCCESSFUL CLEAN_UP '"finishedAt": "2026-12-01T02:16:00.000000+00:00"'
+  RELEASE_WAIT_DELAY_SECONDS=0 run_script deploy-stacks.sh --only service
+  assert_status 0
+  assert_contains "$(calls)" "ecs list-service-deployments --cluster hello-prod --service hello-prod --created-at after="
+  assert_contains "$(calls)" "ecs describe-service-deployments --service-deployment-arns $dep_arn --output json"
+  assert_not_contains "$(calls)" "--service-deployment-arns $old_dep_arn"
+  assert_eq "$(grep -c 'describe-service-deployments' "$FAKE_AWS_STATE/calls.log")" 3
+  assert_contains "$err" "IN_PROGRESS, stage POST_TEST_TRAFFIC_SHIFT; checking again"
+  assert_contains "$err" "IN_PROGRESS, stage BAKE_TIME; checking again"
+  assert_contains "$err" "release SUCCESSFUL: service hello-prod runs $green_rev (strategy BLUE_GREEN, bake time 10 min)"
+  # the deploy waits for the release before it prints the stack's outputs
+  since=$(grep -o 'after=[0-9]*' "$FAKE_AWS_STATE/calls.log" | head -1)
+  (( ${since#after=} <= $(date -u +%s) )) || fail "created-at filter in the future: $since"
+}
+
+test_a_release_that_failed_the_check_fails_the_deploy_with_the_reason() {
+  given_release
+  given_deployment_state 1 ROLLBACK_IN_PROGRESS POST_TEST_TRAFFIC_SHIFT
+  given_deployment_state 2 ROLLBACK_SUCCESSFUL POST_TEST_TRAFFIC_SHIFT '"statusReason": "Service deployment rolled back because of lifecycle hook failure.", "rollback": {"reason": "Lifecycle hook target arn:aws:lambda:us-east-1:123456789012:function:hello-prod-release-check returned FAILED", "startedAt": "2026-12-01T02:03:00.000000+00:00", "serviceRevisionArn": "'"$blue_rev"'"}'
+  RELEASE_WAIT_DELAY_SECONDS=0 run_script deploy-stacks.sh --only service
+  assert_status 1
+  assert_contains "$err" "release ROLLED BACK at stage POST_TEST_TRAFFIC_SHIFT: Lifecycle hook target arn:aws:lambda:us-east-1:123456789012:function:hello-prod-release-check returned FAILED"
+  assert_contains "$err" "ECS says: Service deployment rolled back because of lifecycle hook failure."
+  assert_contains "$err" "production runs $blue_rev"
+  assert_contains "$err" "release check's log lines are in the log group"
+  assert_contains "$err" "the release did not go live"
+}
+
+test_a_release_rolled_back_by_an_alarm_during_the_bake_names_the_alarm() {
+  given_release
+  given_deployment_state 1 ROLLBACK_SUCCESSFUL BAKE_TIME '"rollback": {"reason": "Rolling back because of alarm hello-prod-Target5xx", "serviceRevisionArn": "'"$blue_rev"'"}, "alarms": {"status": "TRIGGERED", "alarmNames": ["hello-prod-Target5xx", "hello-prod-UnhealthyHosts"], "triggeredAlarmNames": ["hello-prod-Target5xx"]}'
+  RELEASE_WAIT_DELAY_SECONDS=0 run_script deploy-stacks.sh --only service
+  assert_status 1
+  assert_contains "$err" "release ROLLED BACK at stage BAKE_TIME: Rolling back because of alarm hello-prod-Target5xx"
+  assert_contains "$err" "alarms that fired: hello-prod-Target5xx"
+  assert_not_contains "$err" "release check's log lines"
+}
+
+test_a_failed_service_update_still_reports_the_rollback_reason() {
+  given_release
+  given_deployment_state 1 ROLLBACK_SUCCESSFUL POST_TEST_TRAFFIC_SHIFT '"rollback": {"reason": "Lifecycle hook returned FAILED", "serviceRevisionArn": "'"$blue_rev"'"}'
+  echo 'Waiter StackUpdateComplete failed: Waiter encountered a terminal failure state: For expression "Stacks[].StackStatus" we matched expected path: "UPDATE_ROLLBACK_COMPLETE" at least once' \
+    >"$FAKE_AWS_STATE/fail/deploy-hello-prod-service"
+  RELEASE_WAIT_DELAY_SECONDS=0 run_script deploy-stacks.sh --only service
+  assert_status 1
+  assert_contains "$err" "release ROLLED BACK at stage POST_TEST_TRAFFIC_SHIFT: Lifecycle hook returned FAILED"
+  assert_contains "$err" "deploying hello-prod-service failed"
+}
+
+test_a_release_that_never_finishes_fails_after_the_budget() {
+  given_release
+  given_deployment_state 1 IN_PROGRESS BAKE_TIME
+  RELEASE_WAIT_ATTEMPTS=3 RELEASE_WAIT_DELAY_SECONDS=0 run_script deploy-stacks.sh --only service
+  assert_status 1
+  assert_contains "$err" "is still IN_PROGRESS at stage BAKE_TIME after 3 checks"
+}
+
+test_a_deploy_that_started_no_release_does_not_wait() {
+  given_stack hello-prod-service UPDATE_COMPLETE ClusterName=hello-prod ServiceName=hello-prod
+  run_script deploy-stacks.sh --only service
+  assert_status 0
+  assert_contains "$err" "this deploy started no service deployment (the service did not change)"
+  assert_not_contains "$(calls)" "describe-service-deployments"
 }
 
 run_tests

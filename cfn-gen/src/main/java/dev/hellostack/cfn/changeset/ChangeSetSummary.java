@@ -134,15 +134,26 @@ public final class ChangeSetSummary {
 
         List<String> replaced = new ArrayList<>();
         List<String> mayBeReplaced = new ArrayList<>();
+        List<String> releases = new ArrayList<>();
         for (ChangeSet cs : changeSets) {
             for (ResourceChange rc : cs.changes()) {
                 String id = "`" + cs.stack() + "/" + rc.logicalId() + "`";
-                if (rc.replaces()) {
+                if (isRelease(cs, rc)) {
+                    releases.add(id);
+                } else if (rc.replaces()) {
                     replaced.add(id);
                 } else if (rc.mayReplace()) {
                     mayBeReplaced.add(id);
                 }
             }
+        }
+        if (!releases.isEmpty()) {
+            md.append("**BLUE/GREEN RELEASE:** a new task definition (")
+                    .append(String.join(", ", releases))
+                    .append("). ECS starts the new revision next to the running one, checks it with test traffic "
+                            + "(GET /hello, GET /health) before production moves, keeps both for the bake time and "
+                            + "rolls back on a failed check or a release alarm (a rolling update if the service's "
+                            + "DeploymentStrategy is ROLLING). The deploy job waits for the outcome.\n\n");
         }
         if (!replaced.isEmpty()) {
             md.append("**REPLACEMENT: ")
@@ -189,6 +200,7 @@ public final class ChangeSetSummary {
             for (ResourceChange rc : cs.changes()) {
                 md.append("| ")
                         .append(escapeCell(rc.action()))
+                        .append(isRelease(cs, rc) ? " (blue/green release)" : "")
                         .append(" | `")
                         .append(escapeCell(rc.logicalId()))
                         .append("` | `")
@@ -204,6 +216,16 @@ public final class ChangeSetSummary {
             }
         }
         return md.toString();
+    }
+
+    /**
+     * A changed task definition of an existing stack: the service releases it (blue/green by default). A task
+     * definition is immutable, so CloudFormation shows a new revision as a replacement; that is the release,
+     * not an outage. In a new stack it is the first deployment, which has nothing to release against.
+     */
+    static boolean isRelease(ChangeSet cs, ResourceChange rc) {
+        return !cs.newStack() && rc.resourceType().equals("AWS::ECS::TaskDefinition")
+                && (rc.action().equals("Modify") || rc.action().equals("Add"));
     }
 
     /**

@@ -69,10 +69,19 @@ public final class TemplateChecks {
      * them: a certificate ARN of the documented shape (account and id all zeros, no real certificate), a
      * project path and an image tag (parameters without a default, which the pipeline always passes).
      */
+    /**
+     * Sample values of the exports a Control Tower control reads the shape of. CloudFormation resolves
+     * Fn::ImportValue before a hook sees a resource, so a hook sees the release check's VpcConfig.SubnetIds
+     * as a list of subnet ids (CT.LAMBDA.PR.3 wants a list of non-empty strings), not as Fn::Split of an import.
+     */
+    public static final Map<String, String> CHECK_IMPORTS = Map.of(
+            "PrivateSubnetIds", "subnet-00000000000000001,subnet-00000000000000002");
+
     public static final Map<String, String> CHECK_VALUES = Map.of(
             "alb.CertificateArn", "arn:aws:acm:us-east-1:000000000000:certificate/00000000-0000-0000-0000-000000000000",
             "gitlab-oidc.ProjectPath", "group/project",
-            "service.ImageTag", "0123456789abcdef0123456789abcdef01234567");
+            "service.ImageTag", "0123456789abcdef0123456789abcdef01234567",
+            "service.AlarmTopicArn", "arn:aws:sns:us-east-1:000000000000:alarms");
 
     /**
      * Resolves the templates for every environment ({@code cfn-gen resolve}) and runs cfn-guard with the
@@ -100,14 +109,15 @@ public final class TemplateChecks {
                 Map<String, String> values = new LinkedHashMap<>();
                 CHECK_VALUES.forEach((key, value) -> {
                     String stack = key.substring(0, key.indexOf('.'));
-                    if (plain.containsKey(stack) && (!key.equals("alb.CertificateArn")
-                            || env.requiredParameters("alb").contains("CertificateArn"))) {
+                    String param = key.substring(key.indexOf('.') + 1);
+                    boolean optional = key.equals("alb.CertificateArn") || key.equals("service.AlarmTopicArn");
+                    if (plain.containsKey(stack) && (!optional || env.requiredParameters(stack).contains(param))) {
                         values.put(key, value);
                     }
                 });
                 Map<String, String> files;
                 try {
-                    files = ResolveCommand.resolve(env, plain, values, spec);
+                    files = ResolveCommand.resolve(env, plain, values, spec, CHECK_IMPORTS);
                 } catch (ResolveException e) {
                     findings.add(new Finding("resolve", env.name(), "(templates)", e.getMessage()));
                     continue;

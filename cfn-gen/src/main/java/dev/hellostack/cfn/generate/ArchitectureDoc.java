@@ -5,6 +5,7 @@ import dev.hellostack.cfn.stacks.AlbStack;
 import dev.hellostack.cfn.stacks.Environment;
 import dev.hellostack.cfn.stacks.Environments;
 import dev.hellostack.cfn.stacks.NetworkStack;
+import dev.hellostack.cfn.stacks.ServiceStack;
 import dev.hellostack.cfn.stacks.Stack;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,21 +39,30 @@ public final class ArchitectureDoc {
         table(md, stacks, templates);
         environments(md, stacks);
         trustChain(md);
+        release(md);
         return md.toString();
     }
 
     private static void traffic(StringBuilder md) {
         md.append("## Traffic path\n\n");
         md.append("Requests come in through the load balancer in the public subnets. The tasks run in private subnets "
-                + "that have no route to the internet (no NAT gateway); they reach AWS only through VPC endpoints.\n\n");
+                + "that have no route to the internet (no NAT gateway); they reach AWS only through VPC endpoints. "
+                + "The listener's production rule forwards to two target groups, weight 100 on the one serving; a "
+                + "blue/green release starts the new revision in the other, and the two swap roles when it succeeds. "
+                + "The test rule matches only source addresses inside the VPC, which no client of the "
+                + "internet-facing load balancer has; the release check asks the new tasks directly.\n\n");
         md.append("```mermaid\nflowchart LR\n");
         md.append("  internet((").append(label("Internet")).append("))\n");
         md.append("  subgraph vpc[").append(label("VPC")).append("]\n");
         md.append("    subgraph publicSubnets[").append(label("Public subnets")).append("]\n");
         md.append("      alb[").append(label("Application Load Balancer")).append("]\n");
+        md.append("      tgServing[").append(label("Target group serving", "TargetGroup or AlternateTargetGroup")).append("]\n");
+        md.append("      tgNew[").append(label("Target group of a release", "the other one")).append("]\n");
         md.append("    end\n");
         md.append("    subgraph privateSubnets[").append(label("Private subnets")).append("]\n");
         md.append("      tasks[").append(label("Fargate tasks", "port " + AlbStack.APP_PORT)).append("]\n");
+        md.append("      newTasks[").append(label("New revision tasks", "during a release")).append("]\n");
+        md.append("      check[").append(label("Release check", "Lambda function")).append("]\n");
         md.append("      endpoints[").append(label("Interface endpoints",
                 String.join(", ", NetworkStack.INTERFACE_ENDPOINTS))).append("]\n");
         md.append("    end\n");
@@ -60,15 +70,64 @@ public final class ArchitectureDoc {
         md.append("  end\n");
         md.append("  ecr[(").append(label("Amazon ECR")).append(")]\n");
         md.append("  logs[(").append(label("CloudWatch Logs")).append(")]\n");
+        md.append("  elb[(").append(label("Elastic Load Balancing API")).append(")]\n");
         md.append("  s3[(").append(label("Amazon S3")).append(")]\n");
         md.append("  internet -->|").append(label("HTTP 80", "HTTPS 443 if CertificateArn")).append("| alb\n");
-        md.append("  alb -->|").append(label("HTTP " + AlbStack.APP_PORT, "health check GET /health")).append("| tasks\n");
+        md.append("  alb -->|").append(label("production rule /*", "weight 100")).append("| tgServing\n");
+        md.append("  alb -->|").append(label("test rule, VPC sources only", "production weight 0")).append("| tgNew\n");
+        md.append("  tgServing -->|").append(label("HTTP " + AlbStack.APP_PORT, "health check GET /health")).append("| tasks\n");
+        md.append("  tgNew -->|").append(label("HTTP " + AlbStack.APP_PORT, "health check GET /health")).append("| newTasks\n");
+        md.append("  check -->|").append(label("HTTP " + AlbStack.APP_PORT, "GET /hello, GET /health")).append("| newTasks\n");
+        md.append("  check -->|").append(label("HTTPS 443", "which tasks are new")).append("| endpoints\n");
         md.append("  tasks -->|").append(label("HTTPS 443")).append("| endpoints\n");
         md.append("  endpoints --> ecr\n");
         md.append("  endpoints --> logs\n");
+        md.append("  endpoints --> elb\n");
         md.append("  tasks -->|").append(label("HTTPS 443", "image layers")).append("| s3gw\n");
         md.append("  s3gw --> s3\n");
         md.append("```\n\n");
+    }
+
+    /** A blue/green release and its two rollback paths, as ECS, the release check and the pipeline run them. */
+    private static void release(StringBuilder md) {
+        md.append("\n## Release (blue/green)\n\n");
+        md.append("With `DeploymentStrategy` `BLUE_GREEN` (the default), a new task definition is released like this. "
+                + "Blue is the revision serving before the release, green the new one. ECS watches the release alarms "
+                + "(" + ServiceStack.releaseAlarmIds() + ") from the start until the bake time ends. The first "
+                + "deployment of a new service has nothing to roll back to.\n\n");
+        md.append("```mermaid\nsequenceDiagram\n");
+        md.append("  participant gitlab as GitLab deploy job\n");
+        md.append("  participant cfn as CloudFormation\n");
+        md.append("  participant ecs as Amazon ECS\n");
+        md.append("  participant rules as Listener rules\n");
+        md.append("  participant green as Green tasks\n");
+        md.append("  participant check as Release check\n");
+        md.append("  participant alarms as Release alarms\n");
+        md.append("  gitlab->>cfn: execute change set, new task definition\n");
+        md.append("  cfn->>ecs: update service\n");
+        md.append("  ecs->>green: start green tasks in the idle target group\n");
+        md.append("  ecs->>rules: test rule to green, weight 100\n");
+        md.append("  ecs->>check: invoke at " + ServiceStack.hookStage() + "\n");
+        md.append("  check->>rules: which target group does the test rule forward to\n");
+        md.append("  check->>green: GET /hello and GET /health on every healthy task\n");
+        md.append("  alt Hello world and UP from every task\n");
+        md.append("    check-->>ecs: SUCCEEDED\n");
+        md.append("    ecs->>rules: production rule to green, weight 100\n");
+        md.append("    Note over ecs,alarms: bake time, BakeTimeInMinutes, blue tasks still running\n");
+        md.append("    alt no alarm during the bake time\n");
+        md.append("      ecs->>ecs: stop blue tasks, deployment SUCCESSFUL\n");
+        md.append("    else an alarm goes to ALARM\n");
+        md.append("      alarms-->>ecs: ALARM\n");
+        md.append("      ecs->>rules: production rule back to blue\n");
+        md.append("      ecs->>green: stop green tasks, ROLLBACK_SUCCESSFUL\n");
+        md.append("    end\n");
+        md.append("  else wrong body, 5xx, timeout or no healthy task\n");
+        md.append("    check-->>ecs: FAILED\n");
+        md.append("    ecs->>rules: test rule back to blue\n");
+        md.append("    ecs->>green: stop green tasks, ROLLBACK_SUCCESSFUL, production never saw them\n");
+        md.append("  end\n");
+        md.append("  gitlab->>ecs: poll the service deployment until it ends, report SUCCESSFUL or the rollback reason\n");
+        md.append("```\n");
     }
 
     private static void stackGraph(StringBuilder md, List<Stack> stacks, Map<String, Template> templates) {
@@ -149,7 +208,8 @@ public final class ArchitectureDoc {
                 + "project, the ref type and the ref); only the deploy and change-set roles may pass the "
                 + "CloudFormation execution role, and only to CloudFormation; the execution role creates workload "
                 + "roles only under the IAM path `/${AppName}/${EnvName}/` and only with the permissions boundary, "
-                + "and passes them only to ECS tasks and VPC flow logs.\n\n");
+                + "and passes them only to ECS (tasks, and the service's load-balancer and hook roles), VPC flow logs "
+                + "and Lambda (the release check).\n\n");
         md.append("```mermaid\nflowchart LR\n");
         md.append("  mrJob[").append(label("Merge-request pipeline", "any branch")).append("]\n");
         md.append("  mainJob[").append(label("Default-branch pipeline", "ref main only")).append("]\n");
@@ -162,6 +222,8 @@ public final class ArchitectureDoc {
         md.append("  workloadRoles[").append(label("Workload roles", "path /${AppName}/${EnvName}/",
                 "WorkloadPermissionsBoundary")).append("]\n");
         md.append("  ecsTasks[(").append(label("ECS tasks")).append(")]\n");
+        md.append("  ecsService[(").append(label("Amazon ECS", "load balancers, release hook")).append(")]\n");
+        md.append("  lambda[(").append(label("Release check function")).append(")]\n");
         md.append("  flowLogs[(").append(label("VPC flow logs")).append(")]\n");
         md.append("  mrJob -->|").append(label("AssumeRoleWithWebIdentity")).append("| changeSetRole\n");
         md.append("  mainJob -->|").append(label("AssumeRoleWithWebIdentity")).append("| deployRole\n");
@@ -171,6 +233,8 @@ public final class ArchitectureDoc {
         md.append("  execRole -->|").append(label("CreateRole with the boundary")).append("| workloadRoles\n");
         md.append("  workloadRoles -->|").append(label("PassRole to ecs-tasks")).append("| ecsTasks\n");
         md.append("  workloadRoles -->|").append(label("PassRole to vpc-flow-logs")).append("| flowLogs\n");
+        md.append("  workloadRoles -->|").append(label("PassRole to ecs")).append("| ecsService\n");
+        md.append("  workloadRoles -->|").append(label("PassRole to lambda")).append("| lambda\n");
         md.append("```\n");
     }
 

@@ -112,7 +112,14 @@ public final class ResolveCommand {
      */
     public static Map<String, String> resolve(Environment env, Map<String, Map<String, Object>> templates,
                                               Map<String, String> params, ResourceSpec spec) {
-        Resolver resolver = new Resolver(spec);
+        return resolve(env, templates, params, spec, Map.of());
+    }
+
+    /** As {@link #resolve(Environment, Map, Map, ResourceSpec)}, with sample export values (see {@link Resolver}). */
+    public static Map<String, String> resolve(Environment env, Map<String, Map<String, Object>> templates,
+                                              Map<String, String> params, ResourceSpec spec,
+                                              Map<String, String> importsBySuffix) {
+        Resolver resolver = new Resolver(spec, importsBySuffix);
         for (String key : params.keySet()) {
             String stack = key.substring(0, key.indexOf('.'));
             if (!templates.containsKey(stack)) {

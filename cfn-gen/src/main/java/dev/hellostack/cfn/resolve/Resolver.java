@@ -32,10 +32,24 @@ public final class Resolver {
     private static final Pattern SUB_VARIABLE = Pattern.compile("\\$\\{([^}]*)}");
 
     private final ResourceSpec spec;
+    private final Map<String, String> importsBySuffix;
 
     /** @param spec the resource specification used to type property values, or null to keep strings */
     public Resolver(ResourceSpec spec) {
+        this(spec, Map.of());
+    }
+
+    /**
+     * @param spec            the resource specification used to type property values, or null to keep strings
+     * @param importsBySuffix sample values of exports, by the part of the export name after
+     *                        {@code ${AppName}-${EnvName}-}: an {@code Fn::ImportValue} whose name folds to a
+     *                        text ending in {@code -<suffix>} becomes that value, as CloudFormation resolves
+     *                        imports before a hook sees the resource (the checks use this where a control
+     *                        tests the value's shape, such as a Lambda function's subnet list)
+     */
+    public Resolver(ResourceSpec spec, Map<String, String> importsBySuffix) {
         this.spec = spec;
+        this.importsBySuffix = Map.copyOf(importsBySuffix);
     }
 
     /**
@@ -310,6 +324,17 @@ public final class Resolver {
                             return l.get(i);
                         }
                         return Map.of(key, List.of(index, items));
+                    }
+                    case "Fn::ImportValue": {
+                        Object name = eval(arg, where);
+                        if (name instanceof String n) {
+                            for (Map.Entry<String, String> i : importsBySuffix.entrySet()) {
+                                if (n.endsWith("-" + i.getKey())) {
+                                    return i.getValue();
+                                }
+                            }
+                        }
+                        return Map.of(key, name);
                     }
                     case "Fn::Split": {
                         List<Object> args = (List<Object>) arg;

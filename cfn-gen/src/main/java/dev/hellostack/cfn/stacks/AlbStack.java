@@ -26,6 +26,13 @@ public final class AlbStack implements Stack {
     static final String TARGET_GROUP_ARN = "TargetGroupArn";
     static final String LB_FULL_NAME = "LoadBalancerFullName";
     static final String TG_FULL_NAME = "TargetGroupFullName";
+    static final String ALT_TARGET_GROUP_ARN = "AlternateTargetGroupArn";
+    static final String ALT_TG_FULL_NAME = "AlternateTargetGroupFullName";
+    static final String PRODUCTION_RULE_ARN = "ProductionListenerRuleArn";
+    static final String TEST_RULE_ARN = "TestListenerRuleArn";
+    /** The test rule is evaluated first (lower number), so it wins over the catch-all production rule. */
+    static final int TEST_RULE_PRIORITY = 10;
+    static final int PRODUCTION_RULE_PRIORITY = 100;
     /**
      * At most 63 characters, as S3 requires: AppName (20) + EnvName (10) + account (12) + the longest
      * Region name (14) + 4 separators and "alb" = 63.
@@ -39,8 +46,8 @@ public final class AlbStack implements Stack {
 
     @Override
     public String summary() {
-        return "Internet-facing ALB in the public subnets, its security group, the target group (port "
-                + APP_PORT + ", GET /health), HTTP or HTTP->HTTPS listeners";
+        return "Internet-facing ALB in the public subnets, its security group, two target groups for blue/green releases (port "
+                + APP_PORT + ", GET /health), HTTP or HTTP->HTTPS listeners, production and test listener rules";
     }
 
     @Override
@@ -189,6 +196,17 @@ public final class AlbStack implements Stack {
                 .prop("TargetGroupAttributes", List.of(attribute("deregistration_delay.timeout_seconds", "30")))
                 .prop("Tags", app.tags("-tg"));
 
+        // The second target group of a blue/green release. Blue and green swap between the two on every release,
+        // so neither is named after a colour. ELB names have 32 characters and ${AppName}-${EnvName} can take 31,
+        // so this one is unnamed (CloudFormation generates a name) and the execution role scopes it by its tags.
+        Resource altTg = t.resource("AlternateTargetGroup", "AWS::ElasticLoadBalancingV2::TargetGroup");
+        tg.properties().forEach((k, v) -> {
+            if (!k.equals("Name") && !k.equals("Tags")) {
+                altTg.prop(k, v);
+            }
+        });
+        altTg.prop("Tags", app.tags("-tg-alt"));
+
         Map<String, Object> forward = Obj.of("Type", "forward", "TargetGroupArn", tg.ref());
         t.resource("HttpListener", "AWS::ElasticLoadBalancingV2::Listener")
                 .condition(noCert)
@@ -213,6 +231,32 @@ public final class AlbStack implements Stack {
                 .prop("Certificates", List.of(Obj.of("CertificateArn", certificate.ref())))
                 .prop("DefaultActions", List.of(forward));
 
+        // No Tags on the rules: the AWS::ElasticLoadBalancingV2::ListenerRule schema of the pinned cfn-lint has
+        // none (E3002), so the execution role scopes them by their ARN, which names our load balancer.
+        // ECS shifts traffic by rewriting the forward action of these two rules (ModifyRule), so both forward to
+        // both target groups, only forward (ECS fails a deployment on listeners mixing forward with other action
+        // types), weight 100 on the one serving now. After a release the live weights differ from the template:
+        // never change these rules' properties in place, or CloudFormation writes the template weights back
+        // and can send production to the idle target group (docs/deploying.md).
+        Object servingListener = Fn.ifThen(hasCert, Fn.ref("HttpsListener"), Fn.ref("HttpListener"));
+        Resource prodRule = t.resource("ProductionListenerRule", "AWS::ElasticLoadBalancingV2::ListenerRule")
+                .prop("ListenerArn", servingListener)
+                .prop("Priority", PRODUCTION_RULE_PRIORITY)
+                .prop("Conditions", List.of(Obj.of("Field", "path-pattern",
+                        "PathPatternConfig", Obj.of("Values", List.of("/*")))))
+                .prop("Actions", List.of(weightedForward(tg, altTg)));
+        // The test rule matches only requests whose source address lies in the VPC's own CIDR. The load balancer
+        // is internet-facing and the private subnets have no NAT, so no client ever has such an address: nobody
+        // outside reaches the new revision through this rule. ECS points it at the new revision before
+        // production (TEST_TRAFFIC_SHIFT); the release check reads which target group it forwards to and asks
+        // that group's tasks directly (see ServiceStack and docs/deploying.md).
+        Resource testRule = t.resource("TestListenerRule", "AWS::ElasticLoadBalancingV2::ListenerRule")
+                .prop("ListenerArn", servingListener)
+                .prop("Priority", TEST_RULE_PRIORITY)
+                .prop("Conditions", List.of(Obj.of("Field", "source-ip",
+                        "SourceIpConfig", Obj.of("Values", List.of(AppEnv.importValue(NetworkStack.VPC_CIDR))))))
+                .prop("Actions", List.of(weightedForward(tg, altTg)));
+
         t.output("LoadBalancerDnsName", lb.getAtt("DNSName"))
                 .description("DNS name of the load balancer (point your domain's CNAME or alias here).")
                 .export(AppEnv.exportName(DNS_NAME));
@@ -232,7 +276,26 @@ public final class AlbStack implements Stack {
         t.output("TargetGroupFullName", tg.getAtt("TargetGroupFullName"))
                 .description("targetgroup/<name>/<id>, for request-count autoscaling.")
                 .export(AppEnv.exportName(TG_FULL_NAME));
+        t.output("AlternateTargetGroupArn", altTg.ref())
+                .description("The second target group of blue/green releases.")
+                .export(AppEnv.exportName(ALT_TARGET_GROUP_ARN));
+        t.output("AlternateTargetGroupFullName", altTg.getAtt("TargetGroupFullName"))
+                .description("targetgroup/<name>/<id> of the second target group, for the release alarms.")
+                .export(AppEnv.exportName(ALT_TG_FULL_NAME));
+        t.output("ProductionListenerRuleArn", prodRule.ref())
+                .description("The listener rule carrying production traffic; ECS shifts its weights on a release.")
+                .export(AppEnv.exportName(PRODUCTION_RULE_ARN));
+        t.output("TestListenerRuleArn", testRule.ref())
+                .description("The test listener rule (VPC source addresses only); ECS points it at the new revision first.")
+                .export(AppEnv.exportName(TEST_RULE_ARN));
         return t;
+    }
+
+    /** A forward action to both target groups, all weight on the first. */
+    static Map<String, Object> weightedForward(Resource serving, Resource idle) {
+        return Obj.of("Type", "forward", "ForwardConfig", Obj.of("TargetGroups", List.of(
+                Obj.of("TargetGroupArn", serving.ref(), "Weight", 100),
+                Obj.of("TargetGroupArn", idle.ref(), "Weight", 0))));
     }
 
     static Map<String, Object> tcp(int port, String peerKey, Object peer, String description) {

@@ -10,14 +10,18 @@ import java.util.NoSuchElementException;
  *
  * <ul>
  *   <li>{@code dev}: cheap. Plain HTTP allowed, no access logs, 14 days of logs with CloudWatch Logs'
- *       own encryption, one task, the load balancer deletable, stacks deletable.</li>
+ *       own encryption, one task, a 2-minute bake time, the load balancer deletable, stacks deletable.</li>
  *   <li>{@code prod}: HTTPS only (a certificate is required), load-balancer deletion protection, access
  *       logs in an S3 bucket of the alb stack, 365 days of logs encrypted with customer-managed KMS keys,
+ *       release alarms that notify an SNS topic (AlarmTopicArn is required),
  *       termination protection on every stack, and a deploy role that may not delete stacks. Its resolved templates pass every AWS Control Tower
  *       proactive control (see {@code cfn-gen resolve} and the build's checks).</li>
  * </ul>
  */
 public final class Environments {
+
+    /** dev keeps the old tasks 2 minutes after a release (prod: the template's default, 10). */
+    static final String DEV_BAKE_MINUTES = "2";
 
     private Environments() {
     }
@@ -29,7 +33,7 @@ public final class Environments {
                                 "network", Map.of("FlowLogRetentionDays", "14", "EncryptLogs", "false"),
                                 "alb", Map.of("CertificateArn", "", "DeletionProtection", "false", "AccessLogs", "false"),
                                 "service", Map.of("LogRetentionDays", "14", "EncryptLogs", "false",
-                                        "MinCapacity", "1", "MaxCapacity", "2")),
+                                        "MinCapacity", "1", "MaxCapacity", "2", "BakeTimeInMinutes", DEV_BAKE_MINUTES)),
                         Map.of()),
                 new Environment("prod", "HTTPS only, deletion and termination protection, access logs, "
                         + "365-day KMS-encrypted logs", true,
@@ -39,7 +43,7 @@ public final class Environments {
                                         "EncryptLogs", "true"),
                                 "alb", Map.of("DeletionProtection", "true", "AccessLogs", "true"),
                                 "service", Map.of("LogRetentionDays", "365", "EncryptLogs", "true")),
-                        Map.of("alb", List.of("CertificateArn"))));
+                        Map.of("alb", List.of("CertificateArn"), "service", List.of("AlarmTopicArn"))));
     }
 
     public static Environment named(String name) {

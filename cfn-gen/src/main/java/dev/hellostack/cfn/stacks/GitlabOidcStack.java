@@ -32,6 +32,13 @@ import java.util.Map;
 public final class GitlabOidcStack implements Stack {
 
     static final String BOUNDARY_EXPORT = "PermissionsBoundaryArn";
+    /** Listener rules of our load balancer (their ARNs name it): listener-rule/app/NAME/LB-ID/LISTENER-ID/RULE-ID. */
+    static final String LISTENER_RULES =
+            "elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:listener-rule/app/${AppName}-${EnvName}/*";
+    /** Lambda functions of this app and environment (ServiceStack's release check). */
+    static final String FUNCTIONS = "lambda:${AWS::Region}:${AWS::AccountId}:function:${AppName}-${EnvName}-*";
+    /** CloudWatch alarms of this app and environment (ReleaseAlarm). */
+    static final String ALARMS = "cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:${AppName}-${EnvName}-*";
 
     /**
      * The trust policy, as Fn::Sub text because the condition keys start with the provider host
@@ -175,7 +182,22 @@ public final class GitlabOidcStack implements Stack {
                         Iam.allow("WriteOurLogGroups",
                                 List.of("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
                                 Iam.arn("logs:${AWS::Region}:${AWS::AccountId}:log-group:/ecs/${AppName}-${EnvName}:*"),
-                                Iam.arn("logs:${AWS::Region}:${AWS::AccountId}:log-group:/vpc/${AppName}-${EnvName}/flow-logs:*"))));
+                                Iam.arn("logs:${AWS::Region}:${AWS::AccountId}:log-group:/vpc/${AppName}-${EnvName}/flow-logs:*")),
+                        // Blue/green releases (ServiceStack): ECS's load-balancer role, the release check, the hook.
+                        Iam.allow("ReadLoadBalancing", ServiceStack.LB_READ_ACTIONS, "*"),
+                        Iam.allow("RegisterTasksInOurTargetGroups", List.of("elasticloadbalancing:DeregisterTargets",
+                                        "elasticloadbalancing:RegisterTargets"),
+                                List.of(Iam.arn("elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:targetgroup/*/*")),
+                                tagged("aws:ResourceTag")),
+                        Iam.allow("ShiftOurListenerRules", List.of("elasticloadbalancing:ModifyRule"),
+                                Iam.arn(LISTENER_RULES)),
+                        Iam.allow("AttachTheReleaseCheckToTheVpc", List.of("ec2:DescribeNetworkInterfaces",
+                                "ec2:DescribeSubnets"), "*"),
+                        Iam.allow("ReleaseCheckNetworkInterfaces", ServiceStack.LAMBDA_ENI_ACTIONS,
+                                Iam.arn("ec2:${AWS::Region}:${AWS::AccountId}:network-interface/*"),
+                                Iam.arn("ec2:${AWS::Region}:${AWS::AccountId}:subnet/*"),
+                                Iam.arn("ec2:${AWS::Region}:${AWS::AccountId}:security-group/*")),
+                        Iam.allow("InvokeOurReleaseCheck", List.of("lambda:InvokeFunction"), Iam.arn(FUNCTIONS))));
 
         Resource execRole = t.resource("CloudFormationExecutionRole", "AWS::IAM::Role")
                 .prop("Description", "CloudFormation creates the application's resources with this role, not with the "
@@ -222,8 +244,12 @@ public final class GitlabOidcStack implements Stack {
                                 Iam.arn(stacks)), Fn.Pseudo.NO_VALUE),
                         // deploy-stacks.sh turns termination protection on where the environment asks for it.
                         Iam.allow("ProtectOurStacks", List.of("cloudformation:UpdateTerminationProtection"), Iam.arn(stacks)),
-                        Iam.allow("CheckOurServiceAfterDeploy", List.of("ecs:DescribeServices"),
+                        Iam.allow("CheckOurServiceAfterDeploy", List.of("ecs:DescribeServices",
+                                        "ecs:ListServiceDeployments"),
                                 Iam.arn("ecs:${AWS::Region}:${AWS::AccountId}:service/${AppName}-${EnvName}/*")),
+                        // release-wait.sh: how the service's deployment ended (rolled back, and why).
+                        Iam.allow("FollowOurServiceDeployments", List.of("ecs:DescribeServiceDeployments"),
+                                Iam.arn("ecs:${AWS::Region}:${AWS::AccountId}:service-deployment/${AppName}-${EnvName}/*")),
                         passExecutionRole(execRole)))))
                 .prop("Tags", app.tags());
 
@@ -356,6 +382,7 @@ public final class GitlabOidcStack implements Stack {
                 // ec2:VpceServiceName: only the endpoints the network stack makes.
                 condition.put("StringLike", Map.of("ec2:VpceServiceName", List.of(
                         Fn.sub("com.amazonaws.${AWS::Region}.ecr.*"), Fn.sub("com.amazonaws.${AWS::Region}.logs"),
+                        Fn.sub("com.amazonaws.${AWS::Region}.elasticloadbalancing"),
                         Fn.sub("com.amazonaws.${AWS::Region}.s3"))));
             }
             String sid = "Tagged" + action.substring("ec2:Create".length()) + "Only";
@@ -410,6 +437,33 @@ public final class GitlabOidcStack implements Stack {
                         "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:RemoveTags",
                         "elasticloadbalancing:SetSecurityGroups", "elasticloadbalancing:SetSubnets"),
                 List.of(Iam.arn(lb), Iam.arn(tg)), tagged("aws:ResourceTag")));
+        // The second target group of blue/green releases has no name of ours (ELB's 32 characters), so it is
+        // scoped by its tags alone: created only with them, changed only while it carries them.
+        String anyTg = "elasticloadbalancing:" + account + ":targetgroup/*/*";
+        statements.add(Iam.allow("CreateOnlyTaggedAlternateTargetGroup", List.of("elasticloadbalancing:AddTags",
+                        "elasticloadbalancing:CreateTargetGroup"),
+                List.of(Iam.arn(anyTg)), tagged("aws:RequestTag")));
+        statements.add(Iam.allow("ChangeOnlyOurAlternateTargetGroup", List.of("elasticloadbalancing:AddTags",
+                        "elasticloadbalancing:DeleteTargetGroup", "elasticloadbalancing:ModifyTargetGroup",
+                        "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:RemoveTags"),
+                List.of(Iam.arn(anyTg)), tagged("aws:ResourceTag")));
+        // The production and test listener rules: their ARNs name our load balancer (they carry no tags).
+        statements.add(Iam.allow("ListenerRulesOfOurLoadBalancer", List.of("elasticloadbalancing:CreateRule",
+                        "elasticloadbalancing:DeleteRule", "elasticloadbalancing:ModifyRule",
+                        "elasticloadbalancing:SetRulePriorities"),
+                Iam.arn(listeners), Iam.arn(LISTENER_RULES)));
+        // The release check function, by name.
+        statements.add(Iam.allow("OurReleaseCheckFunction", List.of("lambda:CreateFunction", "lambda:DeleteFunction",
+                        "lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig", "lambda:GetFunctionConfiguration",
+                        "lambda:GetFunctionRecursionConfig", "lambda:GetRuntimeManagementConfig", "lambda:ListTags",
+                        "lambda:TagResource", "lambda:UntagResource", "lambda:UpdateFunctionCode",
+                        "lambda:UpdateFunctionConfiguration"),
+                Iam.arn(FUNCTIONS)));
+        // The release alarms (ReleaseAlarm), by name.
+        statements.add(Iam.allow("OurReleaseAlarms", List.of("cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms",
+                        "cloudwatch:ListTagsForResource", "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource",
+                        "cloudwatch:UntagResource"),
+                Iam.arn(ALARMS)));
         // Listeners are named by their load balancer's name in the ARN; that is what scopes them.
         statements.add(Iam.allow("ListenersOfOurLoadBalancer", List.of("elasticloadbalancing:AddTags",
                         "elasticloadbalancing:CreateListener", "elasticloadbalancing:DeleteListener",
@@ -486,7 +540,8 @@ public final class GitlabOidcStack implements Stack {
                 Iam.arn(roles)));
         statements.add(Iam.allow("PassWorkloadRolesToTheirServices", List.of("iam:PassRole"), List.of(Iam.arn(roles)),
                 Map.of("StringEquals", Map.of("iam:PassedToService",
-                        List.of("ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com")))));
+                        List.of("ecs-tasks.amazonaws.com", "ecs.amazonaws.com", "lambda.amazonaws.com",
+                                "vpc-flow-logs.amazonaws.com")))));
         statements.add(Iam.allow("ServiceLinkedRoles", List.of("iam:CreateServiceLinkedRole"),
                 List.of(Iam.arn("iam::${AWS::AccountId}:role/aws-service-role/*")),
                 Map.of("StringEquals", Map.of("iam:AWSServiceName", List.of("ecs.amazonaws.com",

@@ -19,7 +19,7 @@ import java.util.Map;
  */
 public final class NetworkStack implements Stack {
 
-    public static final List<String> INTERFACE_ENDPOINTS = List.of("ecr.api", "ecr.dkr", "logs");
+    public static final List<String> INTERFACE_ENDPOINTS = List.of("ecr.api", "ecr.dkr", "logs", "elasticloadbalancing");
 
     @Override
     public String name() {
@@ -252,6 +252,10 @@ public final class NetworkStack implements Stack {
                     Iam.endpointStatement("OurPrincipalsPullOurImages", pull, true));
             case "logs" -> Iam.document(Iam.endpointStatement("OurPrincipalsWriteOurLogs",
                     List.of("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"), true));
+            // The release check (a Lambda function in the private subnets) asks which target group the test
+            // listener rule forwards to, and that group's healthy targets. Both calls act on no resource type.
+            case "elasticloadbalancing" -> Iam.document(Iam.endpointStatement("OurPrincipalsFindTheNewRevision",
+                    List.of("elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTargetHealth"), false));
             default -> throw new IllegalArgumentException("no endpoint policy for " + service);
         };
     }

@@ -70,6 +70,57 @@ public final class ServiceStack implements Stack {
     /** ECS assumes task roles with aws:SourceArn of this account's ECS resources in the Region. */
     static final Fn.Sub ECS_SOURCE_ARN = Fn.sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:*");
 
+    static final String BLUE_GREEN = "BLUE_GREEN";
+    static final String ROLLING = "ROLLING";
+    /** The template's default bake time; the dev environment sets a shorter one. */
+    static final int DEFAULT_BAKE_MINUTES = 10;
+    /**
+     * The longest bake time: the deploy job waits up to 40 minutes for a release (scripts/ci/release-wait.sh)
+     * inside the deploy role's one-hour session, which also covers the check and draining.
+     */
+    static final int MAX_BAKE_MINUTES = 30;
+    static final String HOOK_STAGE = "POST_TEST_TRAFFIC_SHIFT";
+    static final String RELEASE_CHECK_SUFFIX = "-release-check";
+    static final String RELEASE_CHECK_RUNTIME = "python3.12";
+    /** Two requests per task with a 5 s timeout each, plus two ELB calls: well inside a minute for 10 tasks. */
+    static final int RELEASE_CHECK_TIMEOUT_SECONDS = 120;
+    /** The resource file of the release check, embedded in the template as Code.ZipFile (at most 4096 characters). */
+    static final String RELEASE_CHECK_RESOURCE = "release_check.py";
+    /** The read calls of AmazonECSInfrastructureRolePolicyForLoadBalancers; ELB authorises them only on "*". */
+    static final List<String> LB_READ_ACTIONS = List.of("elasticloadbalancing:DescribeListeners",
+            "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTargetGroups",
+            "elasticloadbalancing:DescribeTargetHealth");
+    /** What Lambda does with the function's role to attach it to the VPC (Lambda developer guide, "Giving Lambda functions access to resources in an Amazon VPC"). */
+    static final List<String> LAMBDA_ENI_ACTIONS = List.of("ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface",
+            "ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses");
+
+    /** The lifecycle stage the release check runs at, for the docs. */
+    public static String hookStage() {
+        return HOOK_STAGE;
+    }
+
+    /** The release alarms' logical ids, comma-separated, for the docs. */
+    public static String releaseAlarmIds() {
+        return String.join(", ", ReleaseAlarm.all().stream().map(ReleaseAlarm::id).toList());
+    }
+
+    /** The release check's Python source, as the template embeds it. */
+    static String releaseCheckCode() {
+        try (java.io.InputStream in = ServiceStack.class.getResourceAsStream(RELEASE_CHECK_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + RELEASE_CHECK_RESOURCE);
+            }
+            String code = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (code.length() > 4096) {
+                throw new IllegalStateException(RELEASE_CHECK_RESOURCE + " has " + code.length()
+                        + " characters; Code.ZipFile takes at most 4096");
+            }
+            return code;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static Map<String, Object> env(String name, Object value) {
         return Obj.of("Name", name, "Value", value);
     }
@@ -81,8 +132,9 @@ public final class ServiceStack implements Stack {
 
     @Override
     public String summary() {
-        return "ECS cluster, Fargate task definition and service in the private subnets, log group, "
-                + "task roles and security group, autoscaling on requests per target and CPU";
+        return "ECS cluster, Fargate task definition and service in the private subnets (blue/green releases with a "
+                + "test-traffic check, bake time and alarm rollback), log group, task roles and security group, "
+                + "autoscaling on requests per target and CPU";
     }
 
     @Override
@@ -154,7 +206,28 @@ public final class ServiceStack implements Stack {
                         + "instead of 0.0.0.0/0 on port 443. Empty: 443 to anywhere (the private subnets have no route out "
                         + "except the endpoints).")
                 .constraintDescription("S3PrefixListId: empty, or a prefix list id such as pl-6ea54007.");
+        Parameter strategy = t.parameter("DeploymentStrategy", "String")
+                .defaultValue(BLUE_GREEN)
+                .allowedValues(BLUE_GREEN, ROLLING)
+                .description("BLUE_GREEN: a release starts a second set of tasks, checks it with test traffic before "
+                        + "production moves, keeps both for BakeTimeInMinutes and rolls back on a failed check or alarm. "
+                        + "ROLLING: tasks are replaced a few at a time, the circuit breaker and the alarms roll back.")
+                .constraintDescription("DeploymentStrategy: BLUE_GREEN or ROLLING.");
+        Parameter bake = t.parameter("BakeTimeInMinutes", "Number")
+                .defaultValue(DEFAULT_BAKE_MINUTES)
+                .range(0, MAX_BAKE_MINUTES)
+                .description("BLUE_GREEN: minutes the old tasks keep running after production moved to the new ones; "
+                        + "an alarm during that time rolls back at once. Both sets of tasks are paid for meanwhile. "
+                        + "At most " + MAX_BAKE_MINUTES + ", so the deploy job can wait for the outcome (ECS allows 1440).")
+                .constraintDescription("BakeTimeInMinutes: an integer from 0 to " + MAX_BAKE_MINUTES + ".");
+        Parameter alarmTopic = t.parameter("AlarmTopicArn", "String")
+                .defaultValue("")
+                .allowedPattern("^$|^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$")
+                .description("Optional: an SNS topic the release alarms notify (ALARM and OK). Required in prod. "
+                        + "The alarms roll a release back whether or not it is set.")
+                .constraintDescription("AlarmTopicArn: empty, or an SNS topic ARN.");
         t.parameterGroup("Application", app.appName, app.envName, imageTag);
+        t.parameterGroup("Releases", strategy, bake, alarmTopic);
         t.parameterGroup("Task", cpu, memory, arch, logLevel, accessLog, retention);
         t.parameterGroup("Scaling", min, max, requests, cpuTarget);
         t.parameterGroup("Network", s3PrefixList);
@@ -176,6 +249,8 @@ public final class ServiceStack implements Stack {
                 + "MaxCapacity.");
 
         Fn.Condition usePrefixList = t.condition("UseS3PrefixList", Fn.not(Fn.equalsFn(s3PrefixList.ref(), "")));
+        Fn.Condition blueGreen = t.condition("BlueGreen", Fn.equalsFn(strategy.ref(), BLUE_GREEN));
+        Fn.Condition hasTopic = t.condition("HasAlarmTopic", Fn.not(Fn.equalsFn(alarmTopic.ref(), "")));
 
         Resource cluster = t.resource("Cluster", "AWS::ECS::Cluster")
                 .prop("ClusterName", AppEnv.name(""))
@@ -269,6 +344,106 @@ public final class ServiceStack implements Stack {
                                         "mode", "non-blocking")))))
                 .prop("Tags", app.tags());
 
+        // --- Blue/green releases -------------------------------------------------------------------------
+        // ECS rewrites the two listener rules' weights and registers tasks in the two target groups with this
+        // role. The AWS managed policy AmazonECSInfrastructureRolePolicyForLoadBalancers allows the same
+        // actions on every target group, listener and rule of the account; here they name ours only.
+        // ModifyListener is left out: ECS is given rules, not a listener (docs/deploying.md).
+        Resource lbRole = t.resource("LoadBalancerInfrastructureRole", "AWS::IAM::Role")
+                .prop("RoleName", AppEnv.name("-ecs-lb"))
+                .prop("Path", Fn.sub(AppEnv.ROLE_PATH))
+                .prop("Description", "ECS shifts traffic between our two target groups by rewriting our two listener rules")
+                .prop("AssumeRolePolicyDocument", Iam.plainServiceTrust("ecs.amazonaws.com"))
+                .prop("PermissionsBoundary", AppEnv.importValue(GitlabOidcStack.BOUNDARY_EXPORT))
+                .prop("Policies", List.of(Iam.inline("ShiftTrafficBetweenOurTargetGroups", Iam.document(
+                        Iam.allow("ReadLoadBalancing", LB_READ_ACTIONS, "*"),
+                        Iam.allow("RegisterTasksInOurTargetGroups", List.of("elasticloadbalancing:DeregisterTargets",
+                                        "elasticloadbalancing:RegisterTargets"),
+                                AppEnv.importValue(AlbStack.TARGET_GROUP_ARN),
+                                AppEnv.importValue(AlbStack.ALT_TARGET_GROUP_ARN)),
+                        Iam.allow("ShiftOurListenerRules", List.of("elasticloadbalancing:ModifyRule"),
+                                AppEnv.importValue(AlbStack.PRODUCTION_RULE_ARN),
+                                AppEnv.importValue(AlbStack.TEST_RULE_ARN))))))
+                .prop("Tags", app.tags());
+
+        // The release check: a Lambda function in the private subnets (Control Tower's CT.LAMBDA.PR.3 wants
+        // functions in a VPC, and the private subnets cannot reach the internet-facing load balancer without
+        // a NAT), so it asks the new revision's tasks directly, on the app port. See release_check.py.
+        Resource hookSg = t.resource("ReleaseCheckSecurityGroup", "AWS::EC2::SecurityGroup")
+                .prop("GroupDescription", "Release check: to the app port of the tasks and to the VPC endpoints (HTTPS) only")
+                .prop("VpcId", AppEnv.importValue(NetworkStack.VPC_ID))
+                .prop("SecurityGroupEgress", List.of(
+                        AlbStack.tcp(AlbStack.APP_PORT, "DestinationSecurityGroupId", taskSg.ref(), "To the tasks"),
+                        AlbStack.tcp(443, "CidrIp", AppEnv.importValue(NetworkStack.VPC_CIDR),
+                                "HTTPS to the Elastic Load Balancing and Logs endpoints")))
+                .prop("Tags", app.tags("-release-check"));
+        t.resource("TaskIngressFromReleaseCheck", "AWS::EC2::SecurityGroupIngress")
+                .prop("GroupId", taskSg.ref())
+                .prop("IpProtocol", "tcp")
+                .prop("FromPort", AlbStack.APP_PORT)
+                .prop("ToPort", AlbStack.APP_PORT)
+                .prop("SourceSecurityGroupId", hookSg.ref())
+                .prop("Description", "From the release check");
+        Resource hookRole = t.resource("ReleaseCheckRole", "AWS::IAM::Role")
+                .prop("RoleName", AppEnv.name("-release-check"))
+                .prop("Path", Fn.sub(AppEnv.ROLE_PATH))
+                .prop("Description", "The release check: find the new revision's tasks, run in our VPC, write our log group")
+                .prop("AssumeRolePolicyDocument", Iam.plainServiceTrust("lambda.amazonaws.com"))
+                .prop("PermissionsBoundary", AppEnv.importValue(GitlabOidcStack.BOUNDARY_EXPORT))
+                .prop("Policies", List.of(Iam.inline("CheckTheNewRevision", Iam.document(
+                        Iam.allow("FindTheNewRevision", List.of("elasticloadbalancing:DescribeRules",
+                                "elasticloadbalancing:DescribeTargetHealth"), "*"),
+                        Iam.allow("DescribeNetworkInterfaces", List.of("ec2:DescribeNetworkInterfaces",
+                                "ec2:DescribeSubnets"), "*"),
+                        Iam.allow("NetworkInterfacesInOurVpc", LAMBDA_ENI_ACTIONS,
+                                Iam.arn("ec2:${AWS::Region}:${AWS::AccountId}:network-interface/*"),
+                                Iam.arn("ec2:${AWS::Region}:${AWS::AccountId}:subnet/*"),
+                                Iam.arn("ec2:${AWS::Region}:${AWS::AccountId}:security-group/*")),
+                        Iam.allow("WriteOurLogGroup", List.of("logs:CreateLogStream", "logs:PutLogEvents"),
+                                logGroup.getAtt("Arn"))))))
+                .prop("Tags", app.tags());
+        Resource hook = t.resource("ReleaseCheckFunction", "AWS::Lambda::Function")
+                .prop("FunctionName", AppEnv.name(RELEASE_CHECK_SUFFIX))
+                .prop("Description", "ECS blue/green hook (POST_TEST_TRAFFIC_SHIFT): the new revision answers GET /hello "
+                        + "and GET /health before production moves")
+                .prop("Runtime", RELEASE_CHECK_RUNTIME)
+                .prop("Handler", "index.handler")
+                .prop("Code", Obj.of("ZipFile", releaseCheckCode()))
+                .prop("Role", hookRole.getAtt("Arn"))
+                .prop("Timeout", RELEASE_CHECK_TIMEOUT_SECONDS)
+                .prop("MemorySize", 128)
+                .prop("Environment", Obj.of("Variables", Obj.of(
+                        "TEST_LISTENER_RULE_ARN", AppEnv.importValue(AlbStack.TEST_RULE_ARN),
+                        "CHECK_TIMEOUT_SECONDS", "5")))
+                .prop("LoggingConfig", Obj.of("LogGroup", logGroup.ref(), "LogFormat", "Text"))
+                .prop("VpcConfig", Obj.of(
+                        "SubnetIds", Fn.split(",", AppEnv.importValue(NetworkStack.PRIVATE_SUBNETS)),
+                        "SecurityGroupIds", List.of(hookSg.ref())))
+                .prop("Tags", app.tags());
+        Resource hookInvokeRole = t.resource("ReleaseHookInvokeRole", "AWS::IAM::Role")
+                .prop("RoleName", AppEnv.name("-ecs-hook"))
+                .prop("Path", Fn.sub(AppEnv.ROLE_PATH))
+                .prop("Description", "ECS invokes our release check during a blue/green release")
+                .prop("AssumeRolePolicyDocument", Iam.plainServiceTrust("ecs.amazonaws.com"))
+                .prop("PermissionsBoundary", AppEnv.importValue(GitlabOidcStack.BOUNDARY_EXPORT))
+                .prop("Policies", List.of(Iam.inline("InvokeOurReleaseCheck", Iam.document(
+                        Iam.allow("InvokeOurReleaseCheck", List.of("lambda:InvokeFunction"), hook.getAtt("Arn"))))))
+                .prop("Tags", app.tags());
+
+        // AlarmNames are the alarms' names as text, not Refs: the running-task alarm names the service (a Ref
+        // would make a cycle), so it is created after the service, as the CDK does for deployment alarms
+        // defined after their service. ECS reads the alarms when a deployment runs.
+        List<Object> alarmNames = new ArrayList<>();
+        for (ReleaseAlarm alarm : ReleaseAlarm.all()) {
+            Resource r = t.resource(alarm.id(), "AWS::CloudWatch::Alarm");
+            alarm.define(r, min.ref());
+            r.prop("AlarmActions", Fn.ifThen(hasTopic, List.of(alarmTopic.ref()), Fn.Pseudo.NO_VALUE))
+                    .prop("OKActions", Fn.ifThen(hasTopic, List.of(alarmTopic.ref()), Fn.Pseudo.NO_VALUE))
+                    .prop("Tags", app.tags());
+            alarmNames.add(alarm.alarmName());
+        }
+        Map<String, Object> alarms = Obj.of("AlarmNames", alarmNames, "Enable", true, "Rollback", true);
+
         Resource service = t.resource("Service", "AWS::ECS::Service")
                 .prop("Cluster", cluster.ref())
                 .prop("LaunchType", "FARGATE")
@@ -277,10 +452,25 @@ public final class ServiceStack implements Stack {
                 // No DesiredCount: autoscaling owns the task count. With one here, every deploy would reset
                 // the count autoscaling chose. ECS starts a new service with 1 task; MinCapacity raises it.
                 .prop("HealthCheckGracePeriodSeconds", 60)
-                .prop("DeploymentConfiguration", Obj.of(
-                        "MinimumHealthyPercent", 100,
-                        "MaximumPercent", 200,
-                        "DeploymentCircuitBreaker", Obj.of("Enable", true, "Rollback", true)))
+                .prop("DeploymentController", Obj.of("Type", "ECS"))
+                // The circuit breaker is for rolling updates only ("can only be used for services using the rolling
+                // update (ECS) deployment type", ECS API reference, DeploymentConfiguration). Blue/green rolls back
+                // on a failed hook, on an alarm, and when the new tasks never get healthy.
+                .prop("DeploymentConfiguration", Fn.ifThen(blueGreen,
+                        Obj.of("Strategy", BLUE_GREEN,
+                                "BakeTimeInMinutes", bake.ref(),
+                                "MinimumHealthyPercent", 100,
+                                "MaximumPercent", 200,
+                                "LifecycleHooks", List.of(Obj.of(
+                                        "HookTargetArn", hook.getAtt("Arn"),
+                                        "RoleArn", hookInvokeRole.getAtt("Arn"),
+                                        "LifecycleStages", List.of(HOOK_STAGE))),
+                                "Alarms", alarms),
+                        Obj.of("Strategy", ROLLING,
+                                "MinimumHealthyPercent", 100,
+                                "MaximumPercent", 200,
+                                "DeploymentCircuitBreaker", Obj.of("Enable", true, "Rollback", true),
+                                "Alarms", alarms)))
                 .prop("NetworkConfiguration", Obj.of("AwsvpcConfiguration", Obj.of(
                         "AssignPublicIp", "DISABLED",
                         "Subnets", Fn.split(",", AppEnv.importValue(NetworkStack.PRIVATE_SUBNETS)),
@@ -288,7 +478,12 @@ public final class ServiceStack implements Stack {
                 .prop("LoadBalancers", List.of(Obj.of(
                         "ContainerName", "app",
                         "ContainerPort", AlbStack.APP_PORT,
-                        "TargetGroupArn", AppEnv.importValue(AlbStack.TARGET_GROUP_ARN))))
+                        "TargetGroupArn", AppEnv.importValue(AlbStack.TARGET_GROUP_ARN),
+                        "AdvancedConfiguration", Fn.ifThen(blueGreen, Obj.of(
+                                "AlternateTargetGroupArn", AppEnv.importValue(AlbStack.ALT_TARGET_GROUP_ARN),
+                                "ProductionListenerRule", AppEnv.importValue(AlbStack.PRODUCTION_RULE_ARN),
+                                "TestListenerRule", AppEnv.importValue(AlbStack.TEST_RULE_ARN),
+                                "RoleArn", lbRole.getAtt("Arn")), Fn.Pseudo.NO_VALUE))))
                 .prop("PropagateTags", "SERVICE")
                 .prop("EnableECSManagedTags", true)
                 .prop("Tags", app.tags());

@@ -88,6 +88,24 @@ class ChangeSetSummaryTest {
     }
 
     @Test
+    void aNewTaskDefinitionIsMarkedAsABlueGreenReleaseNotAReplacement() {
+        Result r = run("--stack", "service=" + sample("release-service.json"));
+        assertEquals(0, r.status());
+        String out = r.out();
+        assertTrue(out.contains("**BLUE/GREEN RELEASE:** a new task definition (`service/TaskDefinition`)."), out);
+        assertTrue(out.contains("| Modify (blue/green release) | `TaskDefinition` | `AWS::ECS::TaskDefinition` | **REPLACE** |"), out);
+        assertTrue(out.contains("| Modify | `Service` | `AWS::ECS::Service` |"), out);
+        assertFalse(out.contains("**REPLACEMENT:"), "a new task definition revision is the release, not an outage:\n" + out);
+    }
+
+    @Test
+    void theFirstTaskDefinitionOfANewStackIsNoRelease() {
+        Result r = run("--new-stack", "service=" + sample("release-service.json"));
+        assertFalse(r.out().contains("BLUE/GREEN RELEASE"), r.out());
+        assertFalse(r.out().contains("(blue/green release)"), r.out());
+    }
+
+    @Test
     void removedResourcesAreListed() {
         Result r = run("--stack", "alb=" + sample("remove-alb.json"));
         assertEquals(0, r.status());

@@ -27,7 +27,7 @@ class ResourceSpecTest {
             assertNotNull(SPEC.resourceType(m.group(1)), m.group(1) + " is missing: run cfn-gen/spec/refresh.sh");
             count++;
         }
-        assertEquals(32, count);
+        assertEquals(34, count);
     }
 
     @Test

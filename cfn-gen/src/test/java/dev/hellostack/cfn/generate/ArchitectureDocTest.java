@@ -87,6 +87,82 @@ class ArchitectureDocTest {
         return edges;
     }
 
+    /** Participant and message text in a sequence diagram: letters, digits and a few marks Mermaid reads as text. */
+    private static final String SEQ_TEXT = "[A-Za-z0-9 ,./()_*-]+";
+    private static final Pattern PARTICIPANT = Pattern.compile("participant (" + ID + ") as " + SEQ_TEXT);
+    private static final Pattern MESSAGE = Pattern.compile("(" + ID + ")(->>|-->>)(" + ID + "): " + SEQ_TEXT);
+    private static final Pattern NOTE = Pattern.compile("Note over (" + ID + "),(" + ID + "): " + SEQ_TEXT);
+    private static final Pattern ALT = Pattern.compile("(alt|else) " + SEQ_TEXT);
+
+    /**
+     * Checks every line of one sequence diagram against the subset the generator writes (participants, solid
+     * and dashed messages, notes over two participants, alt/else/end blocks); returns the messages as
+     * "from -> to" with "| " for each open alt block, so a test can see which branch a message is in.
+     */
+    private static List<String> checkSequence(String diagram) {
+        List<String> lines = diagram.lines().map(String::strip).toList();
+        assertEquals("sequenceDiagram", lines.get(0), diagram);
+        Set<String> declared = new HashSet<>();
+        List<String> messages = new ArrayList<>();
+        List<String> open = new ArrayList<>();
+        for (String line : lines.subList(1, lines.size())) {
+            Matcher participant = PARTICIPANT.matcher(line);
+            Matcher message = MESSAGE.matcher(line);
+            Matcher note = NOTE.matcher(line);
+            Matcher alt = ALT.matcher(line);
+            if (participant.matches()) {
+                assertTrue(messages.isEmpty(), "participant after the first message in:\n" + diagram);
+                assertNotKeyword(participant.group(1), diagram);
+                assertTrue(declared.add(participant.group(1)), "participant declared twice in:\n" + diagram);
+            } else if (message.matches() || note.matches()) {
+                Matcher m = message.matches() ? message : note;
+                String from = m.group(1);
+                String to = message.matches() ? m.group(3) : m.group(2);
+                assertTrue(declared.contains(from) && declared.contains(to), "undeclared participant in '" + line + "'");
+                if (message.matches()) {
+                    messages.add("| ".repeat(open.size()) + from + " -> " + to + ": " + line.substring(line.indexOf(": ") + 2));
+                }
+            } else if (alt.matches()) {
+                if (alt.group(1).equals("alt")) {
+                    open.add(line);
+                } else {
+                    assertTrue(!open.isEmpty(), "'else' outside an alt block in:\n" + diagram);
+                }
+            } else if (line.equals("end")) {
+                assertTrue(!open.isEmpty(), "'end' without an alt block in:\n" + diagram);
+                open.remove(open.size() - 1);
+            } else {
+                throw new AssertionError("line outside the Mermaid sequence subset: '" + line + "' in:\n" + diagram);
+            }
+        }
+        assertEquals(List.of(), open, "unclosed alt block in:\n" + diagram);
+        return messages;
+    }
+
+    @Test
+    void theSequenceCheckRefusesWhatMermaidWouldMisread() {
+        assertThrows(AssertionError.class, () -> checkSequence("sequenceDiagram\n  participant a as A\n  a->>b: x\n"));
+        assertThrows(AssertionError.class, () -> checkSequence("sequenceDiagram\n  participant a as A\n  a->>a: x; y\n"));
+        assertThrows(AssertionError.class, () -> checkSequence("sequenceDiagram\n  participant a as A\n  alt x\n"));
+        assertThrows(AssertionError.class, () -> checkSequence("sequenceDiagram\n  participant end as A\n"));
+        assertEquals(List.of("| a -> a: x"), checkSequence("sequenceDiagram\n  participant a as A\n  alt y\n  a->>a: x\n  end\n"));
+    }
+
+    /** The release picture: the check runs before production moves, and both failure paths roll back. */
+    @Test
+    void theReleaseSequenceShowsTheCheckBeforeProductionAndBothRollbacks() {
+        List<String> blocks = diagrams(Generator.render(Stacks.all()).get("ARCHITECTURE.md"));
+        List<String> messages = checkSequence(blocks.get(3));
+        int test = messages.indexOf("ecs -> rules: test rule to green, weight 100");
+        int check = messages.indexOf("ecs -> check: invoke at POST_TEST_TRAFFIC_SHIFT");
+        int production = messages.indexOf("| ecs -> rules: production rule to green, weight 100");
+        assertTrue(test >= 0 && check > test && production > check, String.join("\n", messages));
+        assertTrue(messages.contains("| check -> ecs: FAILED"), String.join("\n", messages));
+        assertTrue(messages.contains("| | alarms -> ecs: ALARM"), String.join("\n", messages));
+        assertTrue(messages.contains("| | ecs -> rules: production rule back to blue"), String.join("\n", messages));
+        assertTrue(messages.contains("| ecs -> rules: test rule back to blue"), String.join("\n", messages));
+    }
+
     private static void assertNotKeyword(String id, String diagram) {
         assertTrue(!KEYWORDS.contains(id), "Mermaid keyword '" + id + "' used as an id in:\n" + diagram);
     }
@@ -105,17 +181,19 @@ class ArchitectureDocTest {
     @Test
     void theGeneratedPicturesUseOnlyQuotedLabelsAndSafeIds() {
         List<String> blocks = diagrams(Generator.render(Stacks.all()).get("ARCHITECTURE.md"));
-        assertEquals(3, blocks.size());
-        for (String block : blocks) {
+        assertEquals(4, blocks.size());
+        for (String block : blocks.subList(0, 3)) {
             checkSyntax(block);
         }
+        checkSequence(blocks.get(3));
     }
 
     @Test
     void theTrafficPathRunsFromTheInternetThroughTheEndpointsToAws() {
         String traffic = diagrams(Generator.render(Stacks.all()).get("ARCHITECTURE.md")).get(0);
-        assertEquals(List.of("internet -> alb", "alb -> tasks", "tasks -> endpoints", "endpoints -> ecr",
-                "endpoints -> logs", "tasks -> s3gw", "s3gw -> s3"), checkSyntax(traffic));
+        assertEquals(List.of("internet -> alb", "alb -> tgServing", "alb -> tgNew", "tgServing -> tasks",
+                "tgNew -> newTasks", "check -> newTasks", "check -> endpoints", "tasks -> endpoints", "endpoints -> ecr",
+                "endpoints -> logs", "endpoints -> elb", "tasks -> s3gw", "s3gw -> s3"), checkSyntax(traffic));
         assertTrue(traffic.contains("endpoints[\"Interface endpoints<br/>"
                 + String.join(", ", NetworkStack.INTERFACE_ENDPOINTS) + "\"]"), traffic);
     }
@@ -160,7 +238,8 @@ class ArchitectureDocTest {
         String trust = diagrams(Generator.render(Stacks.all()).get("ARCHITECTURE.md")).get(2);
         assertEquals(List.of("mrJob -> changeSetRole", "mainJob -> deployRole", "tagJob -> imageTagRole",
                 "changeSetRole -> execRole", "deployRole -> execRole", "execRole -> workloadRoles",
-                "workloadRoles -> ecsTasks", "workloadRoles -> flowLogs"), checkSyntax(trust));
+                "workloadRoles -> ecsTasks", "workloadRoles -> flowLogs", "workloadRoles -> ecsService",
+                "workloadRoles -> lambda"), checkSyntax(trust));
         String oidc = dev.hellostack.cfn.model.TemplateWriter.toYaml(new dev.hellostack.cfn.stacks.GitlabOidcStack().template());
         // both the change-set and the deploy role may pass exactly the execution role, to CloudFormation
         assertEquals(2, oidc.split("Sid: PassOnlyTheExecutionRole", -1).length - 1, oidc);

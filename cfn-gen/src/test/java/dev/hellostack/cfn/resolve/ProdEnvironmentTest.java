@@ -54,7 +54,7 @@ class ProdEnvironmentTest {
     /** Control Tower rules only, over prod resolved with the given extra values: "control template resource". */
     private static List<String> controlTowerFailures(Map<String, String> extra, Path dir) throws Exception {
         Map<String, String> files = ResolveCommand.resolve(Environments.named("prod"), model(), checkValues(extra),
-                ResourceSpec.load(ROOT));
+                ResourceSpec.load(ROOT), TemplateChecks.CHECK_IMPORTS);
         List<Path> paths = new ArrayList<>();
         for (Map.Entry<String, String> f : files.entrySet()) {
             paths.add(Files.writeString(dir.resolve(f.getKey()), f.getValue()));
@@ -105,7 +105,8 @@ class ProdEnvironmentTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = main(List.of("resolve", "--env", "prod", "--out", dir.toString(), "--param", "alb.CertificateArn=" + CERT,
-                "--param", "gitlab-oidc.ProjectPath=group/project", "--param", "service.ImageTag=abc"), out, err);
+                "--param", "gitlab-oidc.ProjectPath=group/project", "--param", "service.ImageTag=abc", "--param",
+                "service.AlarmTopicArn=" + TemplateChecks.CHECK_VALUES.get("service.AlarmTopicArn")), out, err);
         assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
         for (Stack s : Stacks.all()) {
             assertTrue(Files.isRegularFile(dir.resolve(s.name() + ".yaml")), s.name());

@@ -113,6 +113,28 @@ class ResolverTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void replacesAnImportWithItsSampleValueWhenItsNameIsKnown() throws Exception {
+        Map<String, Object> template = YAML.readValue("""
+                Parameters:
+                  EnvName: {Type: String, Default: dev}
+                Resources:
+                  Fn:
+                    Type: AWS::Lambda::Function
+                    Properties:
+                      VpcConfig:
+                        SubnetIds: {"Fn::Split": [",", {"Fn::ImportValue": {"Fn::Sub": "hello-${EnvName}-PrivateSubnetIds"}}]}
+                        SecurityGroupIds: [{"Fn::ImportValue": {"Fn::Sub": "hello-${EnvName}-Other"}}]
+                """, new TypeReference<Map<String, Object>>() { });
+        Map<String, Object> t = new Resolver(null, Map.of("PrivateSubnetIds", "subnet-1,subnet-2"))
+                .resolve("t", template, Map.of());
+        Map<String, Object> vpc = (Map<String, Object>) at(t, "Resources", "Fn", "Properties").get("VpcConfig");
+        assertEquals(List.of("subnet-1", "subnet-2"), vpc.get("SubnetIds"), "the import folds, then the split");
+        assertEquals(List.of(Map.of("Fn::ImportValue", "hello-dev-Other")), vpc.get("SecurityGroupIds"),
+                "an import without a sample value stays");
+    }
+
+    @Test
     void refusesValuesTheTemplateWouldRefuse() {
         assertEquals("t.yaml: parameter Memory: '2048' is not one of [512, 1024]",
                 assertThrows(ResolveException.class, () -> resolve(Map.of("Memory", "2048"))).getMessage());

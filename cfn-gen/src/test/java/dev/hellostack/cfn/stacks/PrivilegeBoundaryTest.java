@@ -67,7 +67,8 @@ class PrivilegeBoundaryTest {
             boolean ec2OrElb = actions.stream().anyMatch(a -> a.startsWith("ec2:") && !a.startsWith("ec2:Describe")
                     || a.startsWith("elasticloadbalancing:") && !a.startsWith("elasticloadbalancing:Describe"));
             if (!ec2OrElb || s.path("Sid").asText().equals("RulesInsideOurSecurityGroups")
-                    || s.path("Sid").asText().equals("ListenersOfOurLoadBalancer")) {
+                    || s.path("Sid").asText().equals("ListenersOfOurLoadBalancer")
+                    || s.path("Sid").asText().equals("ListenerRulesOfOurLoadBalancer")) {
                 continue;
             }
             JsonNode equals = s.path("Condition").path("StringEquals");
@@ -95,8 +96,12 @@ class PrivilegeBoundaryTest {
         for (JsonNode s : statements("CloudFormationExecutionRole").values()) {
             for (String resource : texts(s.path("Resource"))) {
                 if (resource.contains(":elasticloadbalancing:")) {
-                    assertTrue(resource.matches(".*:(loadbalancer/app|targetgroup|listener/app)/\\$\\{AppName}-\\$\\{EnvName}/\\*"),
-                            s.path("Sid").asText() + " acts on " + resource);
+                    boolean named = resource.matches(
+                            ".*:(loadbalancer/app|targetgroup|listener/app|listener-rule/app)/\\$\\{AppName}-\\$\\{EnvName}/\\*");
+                    // the alternate target group has no name of ours (ELB's 32 characters): only its tags scope it
+                    boolean taggedTargetGroup = resource.endsWith(":targetgroup/*/*")
+                            && s.path("Condition").path("StringEquals").toString().contains("Tag/app");
+                    assertTrue(named || taggedTargetGroup, s.path("Sid").asText() + " acts on " + resource);
                 }
             }
         }
@@ -111,7 +116,8 @@ class PrivilegeBoundaryTest {
                 assertEquals(List.of(path), texts(s.path("Resource")), s.path("Sid").asText());
             }
             if (actions.contains("iam:PassRole")) {
-                assertEquals("[\"ecs-tasks.amazonaws.com\",\"vpc-flow-logs.amazonaws.com\"]",
+                assertEquals("[\"ecs-tasks.amazonaws.com\",\"ecs.amazonaws.com\",\"lambda.amazonaws.com\","
+                        + "\"vpc-flow-logs.amazonaws.com\"]",
                         s.path("Condition").path("StringEquals").path("iam:PassedToService").toString());
             }
             if (actions.contains("iam:CreateRole")) {
@@ -132,14 +138,16 @@ class PrivilegeBoundaryTest {
     @Test
     void interfaceEndpointsAllowOnlyThisAccountsPrincipalsAndResources() throws Exception {
         JsonNode resources = template(new NetworkStack()).path("Resources");
-        for (String id : List.of("EcrApiEndpoint", "EcrDkrEndpoint", "LogsEndpoint")) {
+        for (String id : List.of("EcrApiEndpoint", "EcrDkrEndpoint", "LogsEndpoint", "ElasticloadbalancingEndpoint")) {
             JsonNode statements = resources.path(id).path("Properties").path("PolicyDocument").path("Statement");
             assertTrue(statements.size() > 0, id + " has no endpoint policy");
             for (JsonNode s : statements) {
                 JsonNode equals = s.path("Condition").path("StringEquals");
                 assertEquals("AWS::AccountId", equals.path("aws:PrincipalAccount").path("Ref").asText(), id);
-                boolean onlyLogin = texts(s.path("Action")).equals(List.of("ecr:GetAuthorizationToken"));
-                assertEquals(!onlyLogin, equals.has("aws:ResourceAccount"), id + " " + s.path("Sid").asText());
+                // calls that act on no resource (ECR login, the ELB Describe calls) cannot be limited by resource account
+                boolean noResource = texts(s.path("Action")).stream().allMatch(a -> a.equals("ecr:GetAuthorizationToken")
+                        || a.startsWith("elasticloadbalancing:Describe"));
+                assertEquals(!noResource, equals.has("aws:ResourceAccount"), id + " " + s.path("Sid").asText());
                 texts(s.path("Action")).forEach(a -> assertFalse(a.contains("*"), id + " allows " + a));
             }
         }
@@ -184,7 +192,8 @@ class PrivilegeBoundaryTest {
                 var r = it.next();
                 String type = r.getValue().path("Type").asText();
                 // cfn-lint's schemas take no Tags for these, though the specification subset lists them
-                if (type.equals("AWS::ElasticLoadBalancingV2::Listener") || type.equals("AWS::ApplicationAutoScaling::ScalableTarget")
+                if (type.equals("AWS::ElasticLoadBalancingV2::Listener") || type.equals("AWS::ElasticLoadBalancingV2::ListenerRule")
+                        || type.equals("AWS::ApplicationAutoScaling::ScalableTarget")
                         || spec.resourceType(type) == null || !spec.resourceType(type).properties().containsKey("Tags")) {
                     continue;
                 }

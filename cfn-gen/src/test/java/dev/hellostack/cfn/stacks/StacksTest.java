@@ -180,7 +180,7 @@ class StacksTest {
                 }
             }
         }
-        assertEquals(3, roles, "task execution, task and flow-log roles");
+        assertEquals(6, roles, "task execution, task, flow-log, ECS load-balancer, release-check and hook-invoke roles");
     }
 
     @Test
