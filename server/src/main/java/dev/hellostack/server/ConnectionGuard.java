@@ -22,7 +22,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.impl.HttpServerConnection;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -189,12 +188,11 @@ final class ConnectionGuard extends ChannelDuplexHandler {
       return;
     }
     responses++;
-    byte[] bytes = body.text().getBytes(StandardCharsets.UTF_8);
     FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-        Unpooled.wrappedBuffer(bytes));
+        Unpooled.wrappedBuffer(body.bytes().getBytes()));
     response.headers()
         .set(HttpHeaderNames.CONTENT_TYPE, Replies.TEXT_PLAIN)
-        .set(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
+        .set(HttpHeaderNames.CONTENT_LENGTH, body.length())
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     // Written from here, the response passes the encoder but not Vert.x; the close goes through
     // Vert.x (from the pipeline's tail), which then fails whatever request it had in progress.
