@@ -51,8 +51,6 @@ import java.util.concurrent.TimeUnit;
  * {@code FramingTest} fail if either changes.
  */
 final class ConnectionGuard extends ChannelDuplexHandler {
-  private static final JsonLog ACCESS = JsonLog.named("dev.hellostack.server.access");
-
   private final long headerTimeoutNanos;
   private final boolean accessLog;
 
@@ -159,7 +157,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
       return;
     }
     if (accessLog) {
-      ACCESS.info("invalid request", "status", 408,
+      RequestGuard.ACCESS.info("invalid request", "status", 408,
           "error", "request head not complete within HEADER_TIMEOUT_SECONDS");
     }
     answerAndClose(HttpResponseStatus.REQUEST_TIMEOUT, Replies.REQUEST_TIMEOUT, requests);
@@ -171,7 +169,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
    */
   private void badChunk(Throwable cause) {
     if (accessLog && responses == requests - 1) {
-      ACCESS.info("invalid request", "method", method, "path", path(uri), "status", 400,
+      RequestGuard.ACCESS.info("invalid request", "method", method, "path", path(uri), "status", 400,
           "error", String.valueOf(cause));
     }
     answerAndClose(HttpResponseStatus.BAD_REQUEST, Replies.BAD_REQUEST, requests - 1);
