@@ -22,7 +22,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.impl.HttpServerConnection;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -52,8 +51,6 @@ import java.util.concurrent.TimeUnit;
  * {@code FramingTest} fail if either changes.
  */
 final class ConnectionGuard extends ChannelDuplexHandler {
-  private static final JsonLog ACCESS = JsonLog.named("dev.hellostack.server.access");
-
   private final long headerTimeoutNanos;
   private final boolean accessLog;
 
@@ -160,7 +157,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
       return;
     }
     if (accessLog) {
-      ACCESS.info("invalid request", "status", 408,
+      RequestGuard.ACCESS.info("invalid request", "status", 408,
           "error", "request head not complete within HEADER_TIMEOUT_SECONDS");
     }
     answerAndClose(HttpResponseStatus.REQUEST_TIMEOUT, Replies.REQUEST_TIMEOUT, requests);
@@ -172,7 +169,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
    */
   private void badChunk(Throwable cause) {
     if (accessLog && responses == requests - 1) {
-      ACCESS.info("invalid request", "method", method, "path", path(uri), "status", 400,
+      RequestGuard.ACCESS.info("invalid request", "method", method, "path", path(uri), "status", 400,
           "error", String.valueOf(cause));
     }
     answerAndClose(HttpResponseStatus.BAD_REQUEST, Replies.BAD_REQUEST, requests - 1);
@@ -189,12 +186,11 @@ final class ConnectionGuard extends ChannelDuplexHandler {
       return;
     }
     responses++;
-    byte[] bytes = body.text().getBytes(StandardCharsets.UTF_8);
     FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-        Unpooled.wrappedBuffer(bytes));
+        Unpooled.wrappedBuffer(body.bytes().getBytes()));
     response.headers()
         .set(HttpHeaderNames.CONTENT_TYPE, Replies.TEXT_PLAIN)
-        .set(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
+        .set(HttpHeaderNames.CONTENT_LENGTH, body.length())
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     // Written from here, the response passes the encoder but not Vert.x; the close goes through
     // Vert.x (from the pipeline's tail), which then fails whatever request it had in progress.

@@ -45,13 +45,13 @@ final class Replies {
   }
 
   /** A response body and its Content-Length value, both built once. */
-  record Body(Buffer bytes, CharSequence length, String text) {
+  record Body(Buffer bytes, CharSequence length) {
     Body(String text) {
-      this(Buffer.buffer(text.getBytes(StandardCharsets.UTF_8)), text);
+      this(Buffer.buffer(text.getBytes(StandardCharsets.UTF_8)));
     }
 
-    private Body(Buffer bytes, String text) {
-      this(bytes, HttpHeaders.createOptimized(Integer.toString(bytes.length())), text);
+    private Body(Buffer bytes) {
+      this(bytes, HttpHeaders.createOptimized(Integer.toString(bytes.length())));
     }
   }
 

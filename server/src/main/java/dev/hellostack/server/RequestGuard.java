@@ -56,7 +56,8 @@ final class RequestGuard implements Handler<HttpServerRequest> {
   /** How long a connection that is to be closed may take to finish its current request and answer. */
   static final long CLOSE_GRACE_MILLIS = 5_000;
 
-  private static final JsonLog ACCESS = JsonLog.named("dev.hellostack.server.access");
+  /** The access log; ConnectionGuard writes its 408 and chunk-error lines here too. */
+  static final JsonLog ACCESS = JsonLog.named("dev.hellostack.server.access");
   private static final JsonLog LOG = JsonLog.get(RequestGuard.class);
 
   private final Handler<HttpServerRequest> router;
