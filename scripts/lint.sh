@@ -2,7 +2,7 @@
 # Lints the repository's YAML (yamllint with .yamllint: .gitlab-ci.yml, templates/*.yaml), shell
 # scripts (shellcheck: scripts/**/*.sh, the scripts/ci test fakes, bench/*.sh, .ci/run) and
 # CloudFormation templates (scripts/cfn-lint.sh: the pinned cfn-lint with .cfnlintrc); then runs
-# the tests of the lint tooling, scripts/tests/test-*.sh (cfn-lint silences, install-deps.sh).
+# the tests in scripts/tests/test-*.sh (cfn-lint silences, install-deps.sh, the release check).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -22,7 +22,11 @@ start_seconds=${IMAGE_TEST_START_SECONDS:-60}
 readonly app_id=10001 shutdown_timeout=5
 name=image-test-$$
 
-cleanup() { "$engine" rm --force --time 0 "$name" >/dev/null 2>&1 || true; }
+body_file=$(mktemp)
+cleanup() {
+  "$engine" rm --force --time 0 "$name" >/dev/null 2>&1 || true
+  rm -f "$body_file"
+}
 trap cleanup EXIT
 failed() {
   "$engine" logs "$name" 2>&1 | tail -n 20 >&2 || true
@@ -42,8 +46,6 @@ log "image test: USER $user, ENTRYPOINT $entrypoint"
 [[ $("$engine" inspect --format '{{.HostConfig.ReadonlyRootfs}}' "$name") == true ]] \
   || failed "the container's root file system is not read-only"
 
-body_file=$(mktemp)
-trap 'cleanup; rm -f "$body_file"' EXIT
 deadline=$((SECONDS + start_seconds))
 until status=$(curl --silent --max-time 2 --output "$body_file" --write-out '%{http_code}' \
   "http://127.0.0.1:$port/hello" 2>/dev/null) && [[ "$status" == 200 ]]; do

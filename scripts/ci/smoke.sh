@@ -66,7 +66,7 @@ url=${SERVICE_URL:-$("$CI_SCRIPTS_DIR/service-url.sh")}
 url=${url%/}
 dns_seconds=${SMOKE_DNS_SECONDS:-60}
 body_file=$(mktemp)
-trap 'rm -f "$body_file"' EXIT
+trap 'rm -f "$body_file" "$body_file.err"' EXIT
 dns_failing_since=""
 for ((attempt = 1; attempt <= attempts; attempt++)); do
   curl_status=0
@@ -78,7 +78,6 @@ for ((attempt = 1; attempt <= attempts; attempt++)); do
     body=${body%x}
     if [[ "$http_status" == 200 && ("$body" == "Hello world" || "$body" == $'Hello world\n') ]]; then
       log "$url/hello answered 200 'Hello world' (attempt $attempt)"
-      rm -f "$body_file.err"
       exit 0
     fi
     log "attempt $attempt/$attempts: $url/hello answered HTTP $http_status '$(head -c 200 "$body_file")'"
@@ -95,5 +94,4 @@ for ((attempt = 1; attempt <= attempts; attempt++)); do
   fi
   ((attempt == attempts)) || sleep "$delay"
 done
-rm -f "$body_file.err"
 die "$url/hello did not answer 200 'Hello world' after $attempts attempts"
