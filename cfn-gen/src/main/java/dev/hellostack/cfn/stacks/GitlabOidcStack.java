@@ -202,7 +202,7 @@ public final class GitlabOidcStack implements Stack {
         Resource execRole = t.resource("CloudFormationExecutionRole", "AWS::IAM::Role")
                 .prop("Description", "CloudFormation creates the application's resources with this role, not with the "
                         + "pipeline's credentials")
-                .prop("AssumeRolePolicyDocument", Iam.cloudFormationTrust())
+                .prop("AssumeRolePolicyDocument", Iam.plainServiceTrust("cloudformation.amazonaws.com"))
                 .prop("Policies", List.of(Iam.inline("ManageApplicationStacks",
                         executionPolicy(repository, roles, boundary))))
                 .prop("Tags", app.tags());
