@@ -110,8 +110,9 @@ public final class TemplateChecks {
                 CHECK_VALUES.forEach((key, value) -> {
                     String stack = key.substring(0, key.indexOf('.'));
                     String param = key.substring(key.indexOf('.') + 1);
-                    boolean optional = key.equals("alb.CertificateArn") || key.equals("service.AlarmTopicArn");
-                    if (plain.containsKey(stack) && (!optional || env.requiredParameters(stack).contains(param))) {
+                    // A parameter with a Default gets a sample value only where the environment requires one.
+                    if (plain.containsKey(stack)
+                            && (!hasDefault(plain.get(stack), param) || env.requiredParameters(stack).contains(param))) {
                         values.put(key, value);
                     }
                 });
@@ -138,6 +139,12 @@ public final class TemplateChecks {
     }
 
     private static final ObjectMapper PLAIN = new ObjectMapper();
+
+    private static boolean hasDefault(Map<String, Object> template, String param) {
+        return template.get("Parameters") instanceof Map<?, ?> parameters
+                && parameters.get(param) instanceof Map<?, ?> declaration
+                && declaration.containsKey("Default");
+    }
 
     private static void deleteTree(Path dir) {
         try (Stream<Path> paths = Files.walk(dir)) {
