@@ -192,7 +192,7 @@ public final class NetworkStack implements Stack {
         Resource flowLogRole = AppEnv.workloadRole(t, "FlowLogRole", "-flow-logs",
                 "Lets VPC flow logs write to the flow log group",
                 Iam.serviceTrust("vpc-flow-logs.amazonaws.com",
-                        Fn.sub("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc-flow-log/*")))
+                        Iam.arn("ec2:${AWS::Region}:${AWS::AccountId}:vpc-flow-log/*")))
                 .condition(flowLogsOn)
                 .prop("Policies", List.of(Iam.inline("WriteFlowLogs", Iam.document(
                         Iam.allow("FindLogGroups", List.of("logs:DescribeLogGroups"), "*"),

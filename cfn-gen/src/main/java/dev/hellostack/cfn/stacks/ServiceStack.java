@@ -68,7 +68,7 @@ public final class ServiceStack implements Stack {
     static final int IDLE_TIMEOUT_SECONDS = 75;
 
     /** ECS assumes task roles with aws:SourceArn of this account's ECS resources in the Region. */
-    static final Fn.Sub ECS_SOURCE_ARN = Fn.sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:*");
+    static final Fn.Sub ECS_SOURCE_ARN = Iam.arn("ecs:${AWS::Region}:${AWS::AccountId}:*");
 
     static final String BLUE_GREEN = "BLUE_GREEN";
     static final String ROLLING = "ROLLING";
