@@ -65,11 +65,6 @@ public final class TemplateChecks {
     }
 
     /**
-     * Values the checks give the parameters an environment leaves to deploy time. Only the checks use
-     * them: a certificate ARN of the documented shape (account and id all zeros, no real certificate), a
-     * project path and an image tag (parameters without a default, which the pipeline always passes).
-     */
-    /**
      * Sample values of the exports a Control Tower control reads the shape of. CloudFormation resolves
      * Fn::ImportValue before a hook sees a resource, so a hook sees the release check's VpcConfig.SubnetIds
      * as a list of subnet ids (CT.LAMBDA.PR.3 wants a list of non-empty strings), not as Fn::Split of an import.
@@ -77,6 +72,11 @@ public final class TemplateChecks {
     public static final Map<String, String> CHECK_IMPORTS = Map.of(
             "PrivateSubnetIds", "subnet-00000000000000001,subnet-00000000000000002");
 
+    /**
+     * Values the checks give the parameters an environment leaves to deploy time. Only the checks use
+     * them: a certificate ARN of the documented shape (account and id all zeros, no real certificate), a
+     * project path and an image tag (parameters without a default, which the pipeline always passes).
+     */
     public static final Map<String, String> CHECK_VALUES = Map.of(
             "alb.CertificateArn", "arn:aws:acm:us-east-1:000000000000:certificate/00000000-0000-0000-0000-000000000000",
             "gitlab-oidc.ProjectPath", "group/project",
@@ -110,8 +110,9 @@ public final class TemplateChecks {
                 CHECK_VALUES.forEach((key, value) -> {
                     String stack = key.substring(0, key.indexOf('.'));
                     String param = key.substring(key.indexOf('.') + 1);
-                    boolean optional = key.equals("alb.CertificateArn") || key.equals("service.AlarmTopicArn");
-                    if (plain.containsKey(stack) && (!optional || env.requiredParameters(stack).contains(param))) {
+                    // A parameter with a Default gets a sample value only where the environment requires one.
+                    if (plain.containsKey(stack)
+                            && (!hasDefault(plain.get(stack), param) || env.requiredParameters(stack).contains(param))) {
                         values.put(key, value);
                     }
                 });
@@ -138,6 +139,12 @@ public final class TemplateChecks {
     }
 
     private static final ObjectMapper PLAIN = new ObjectMapper();
+
+    private static boolean hasDefault(Map<String, Object> template, String param) {
+        return template.get("Parameters") instanceof Map<?, ?> parameters
+                && parameters.get(param) instanceof Map<?, ?> declaration
+                && declaration.containsKey("Default");
+    }
 
     private static void deleteTree(Path dir) {
         try (Stream<Path> paths = Files.walk(dir)) {

@@ -185,11 +185,8 @@ public final class ArchitectureDoc {
             List<String> values = new ArrayList<>();
             List<String> required = new ArrayList<>();
             for (Stack s : stacks) {
-                new TreeMap<>(env.parameters(s.name())).forEach((k, v) -> {
-                    if (!k.equals("EnvName")) {
-                        values.add(s.name() + " `" + k + "=" + v + "`");
-                    }
-                });
+                new TreeMap<>(env.values().getOrDefault(s.name(), Map.of()))
+                        .forEach((k, v) -> values.add(s.name() + " `" + k + "=" + v + "`"));
                 for (String r : env.requiredParameters(s.name())) {
                     required.add(s.name() + " `" + r + "` (`CFN_PARAM_" + r + "`)");
                 }

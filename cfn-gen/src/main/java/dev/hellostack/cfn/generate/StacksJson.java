@@ -58,8 +58,7 @@ public final class StacksJson {
             Map<String, Object> values = new TreeMap<>();
             Map<String, Object> required = new TreeMap<>();
             for (Stack s : stacks) {
-                Map<String, String> v = new TreeMap<>(env.parameters(s.name()));
-                v.remove("EnvName");
+                Map<String, String> v = new TreeMap<>(env.values().getOrDefault(s.name(), Map.of()));
                 if (!v.isEmpty()) {
                     values.put(s.name(), v);
                 }

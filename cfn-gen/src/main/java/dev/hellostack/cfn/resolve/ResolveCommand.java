@@ -95,10 +95,7 @@ public final class ResolveCommand {
                 out.println("wrote " + dir.resolve(f.getKey()));
             }
             return 0;
-        } catch (ResolveException | CheckException e) {
-            err.println("error: " + e.getMessage());
-            return 1;
-        } catch (IOException e) {
+        } catch (ResolveException | CheckException | IOException e) {
             err.println("error: " + e.getMessage());
             return 1;
         }

@@ -3,6 +3,7 @@ package dev.hellostack.cfn.stacks;
 import dev.hellostack.cfn.model.Fn;
 import dev.hellostack.cfn.model.Obj;
 import dev.hellostack.cfn.model.Parameter;
+import dev.hellostack.cfn.model.Resource;
 import dev.hellostack.cfn.model.Template;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +77,21 @@ public final class AppEnv {
     /** {@code ${AppName}-${EnvName}} followed by suffix, as an Fn::Sub. */
     public static Fn.Sub name(String suffix) {
         return Fn.sub("${AppName}-${EnvName}" + suffix);
+    }
+
+    /**
+     * A workload role {@code ${AppName}-${EnvName}<nameSuffix>} under {@link #ROLE_PATH}, with the gitlab-oidc
+     * stack's permissions boundary: what the CloudFormation execution role requires of every role it creates.
+     * The caller adds Policies and Tags.
+     */
+    static Resource workloadRole(Template t, String id, String nameSuffix, String description,
+                                 Map<String, Object> trust) {
+        return t.resource(id, "AWS::IAM::Role")
+                .prop("RoleName", name(nameSuffix))
+                .prop("Path", Fn.sub(ROLE_PATH))
+                .prop("Description", description)
+                .prop("AssumeRolePolicyDocument", trust)
+                .prop("PermissionsBoundary", importValue(GitlabOidcStack.BOUNDARY_EXPORT));
     }
 
     /** The standard tags: app and env (what the execution role's tag conditions test), plus a Name. */

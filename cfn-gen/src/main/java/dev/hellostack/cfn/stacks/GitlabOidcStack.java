@@ -202,7 +202,7 @@ public final class GitlabOidcStack implements Stack {
         Resource execRole = t.resource("CloudFormationExecutionRole", "AWS::IAM::Role")
                 .prop("Description", "CloudFormation creates the application's resources with this role, not with the "
                         + "pipeline's credentials")
-                .prop("AssumeRolePolicyDocument", Iam.cloudFormationTrust())
+                .prop("AssumeRolePolicyDocument", Iam.plainServiceTrust("cloudformation.amazonaws.com"))
                 .prop("Policies", List.of(Iam.inline("ManageApplicationStacks",
                         executionPolicy(repository, roles, boundary))))
                 .prop("Tags", app.tags());
@@ -319,10 +319,6 @@ public final class GitlabOidcStack implements Stack {
         EC2_CREATES.put("ec2:CreateFlowLogs", "vpc-flow-log");
     }
 
-    /** The EC2 resource types the stacks create; each carries the app and env tags. */
-    static final List<String> EC2_TYPES = List.of("vpc", "subnet", "security-group", "route-table", "internet-gateway",
-            "vpc-endpoint", "vpc-flow-log");
-
     /**
      * What CloudFormation needs to create, update and delete the ecr, network, alb and service stacks,
      * naming only what this application and environment created:
@@ -388,19 +384,16 @@ public final class GitlabOidcStack implements Stack {
             String sid = "Tagged" + action.substring("ec2:Create".length()) + "Only";
             statements.add(Iam.allow(sid, List.of(action), List.of(ec2(create.getValue())), condition));
         }
-        // Tags in a create request are authorised as ec2:CreateTags too; ec2:CreateAction limits this to tagging
-        // while creating, so no template can put our tags on another workload's resource and then change it.
-        List<Object> created = new ArrayList<>();
-        for (String type : EC2_CREATES.values()) {
-            created.add(ec2(type));
-        }
-        Map<String, Object> whileCreating = tagged("aws:RequestTag");
-        ((Map<String, Object>) whileCreating.get("StringEquals")).put("ec2:CreateAction", List.copyOf(EC2_CREATES.keySet()));
-        statements.add(Iam.allow("TagOnlyWhileCreating", List.of("ec2:CreateTags"), created, whileCreating));
+        // The EC2 resource types the stacks create; each carries the app and env tags.
         List<Object> ours = new ArrayList<>();
-        for (String type : EC2_TYPES) {
+        for (String type : EC2_CREATES.values()) {
             ours.add(ec2(type));
         }
+        // Tags in a create request are authorised as ec2:CreateTags too; ec2:CreateAction limits this to tagging
+        // while creating, so no template can put our tags on another workload's resource and then change it.
+        Map<String, Object> whileCreating = tagged("aws:RequestTag");
+        ((Map<String, Object>) whileCreating.get("StringEquals")).put("ec2:CreateAction", List.copyOf(EC2_CREATES.keySet()));
+        statements.add(Iam.allow("TagOnlyWhileCreating", List.of("ec2:CreateTags"), ours, whileCreating));
         statements.add(Iam.allow("ChangeAndDeleteOnlyOurNetworkResources", List.of("ec2:AssociateRouteTable",
                         "ec2:AttachInternetGateway", "ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress",
                         "ec2:CreateFlowLogs", "ec2:CreateRoute", "ec2:CreateRouteTable", "ec2:CreateSecurityGroup",

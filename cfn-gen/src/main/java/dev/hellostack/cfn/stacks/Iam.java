@@ -62,20 +62,13 @@ final class Iam {
      * documentation names no aws:SourceAccount or aws:SourceArn they set: the ECS infrastructure role for load
      * balancers, the role ECS invokes lifecycle hooks with, a Lambda function's execution role. A condition the
      * service does not satisfy would break every release; who may pass these roles is limited instead
-     * (iam:PassRole with iam:PassedToService in the CloudFormation execution role).
+     * (iam:PassRole with iam:PassedToService in the CloudFormation execution role). Also CloudFormation's
+     * service role: CloudFormation sets no aws:SourceAccount to test.
      */
     static Map<String, Object> plainServiceTrust(String service) {
         return document(Obj.of(
                 "Effect", "Allow",
                 "Principal", Obj.of("Service", service),
-                "Action", List.of("sts:AssumeRole")));
-    }
-
-    /** A trust policy for CloudFormation's service role (CloudFormation sets no aws:SourceAccount to test). */
-    static Map<String, Object> cloudFormationTrust() {
-        return document(Obj.of(
-                "Effect", "Allow",
-                "Principal", Obj.of("Service", "cloudformation.amazonaws.com"),
                 "Action", List.of("sts:AssumeRole")));
     }
 

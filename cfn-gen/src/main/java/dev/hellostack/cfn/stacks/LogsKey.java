@@ -49,7 +49,7 @@ final class LogsKey {
                 .prop("KeyPolicy", Iam.document(
                         Obj.of("Sid", "AccountAdministersTheKey",
                                 "Effect", "Allow",
-                                "Principal", Obj.of("AWS", Fn.sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")),
+                                "Principal", Obj.of("AWS", Iam.arn("iam::${AWS::AccountId}:root")),
                                 "Action", ADMIN_ACTIONS,
                                 "Resource", List.of("*")),
                         Obj.of("Sid", "CloudWatchLogsUsesTheKeyForThisLogGroupOnly",

@@ -189,14 +189,11 @@ public final class NetworkStack implements Stack {
         // Under the IAM path /${AppName}/${EnvName}/ like every workload role (see ServiceStack). The actions are
         // those of the VPC user guide's flow-log role, except logs:CreateLogGroup (the group exists, made
         // above); logs:DescribeLogGroups is authorised only on all log groups ("*").
-        Resource flowLogRole = t.resource("FlowLogRole", "AWS::IAM::Role")
+        Resource flowLogRole = AppEnv.workloadRole(t, "FlowLogRole", "-flow-logs",
+                "Lets VPC flow logs write to the flow log group",
+                Iam.serviceTrust("vpc-flow-logs.amazonaws.com",
+                        Iam.arn("ec2:${AWS::Region}:${AWS::AccountId}:vpc-flow-log/*")))
                 .condition(flowLogsOn)
-                .prop("RoleName", AppEnv.name("-flow-logs"))
-                .prop("Path", Fn.sub(AppEnv.ROLE_PATH))
-                .prop("Description", "Lets VPC flow logs write to the flow log group")
-                .prop("AssumeRolePolicyDocument", Iam.serviceTrust("vpc-flow-logs.amazonaws.com",
-                        Fn.sub("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc-flow-log/*")))
-                .prop("PermissionsBoundary", AppEnv.importValue(GitlabOidcStack.BOUNDARY_EXPORT))
                 .prop("Policies", List.of(Iam.inline("WriteFlowLogs", Iam.document(
                         Iam.allow("FindLogGroups", List.of("logs:DescribeLogGroups"), "*"),
                         Iam.allow("WriteToFlowLogGroup",

@@ -68,7 +68,7 @@ public final class ServiceStack implements Stack {
     static final int IDLE_TIMEOUT_SECONDS = 75;
 
     /** ECS assumes task roles with aws:SourceArn of this account's ECS resources in the Region. */
-    static final Fn.Sub ECS_SOURCE_ARN = Fn.sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:*");
+    static final Fn.Sub ECS_SOURCE_ARN = Iam.arn("ecs:${AWS::Region}:${AWS::AccountId}:*");
 
     static final String BLUE_GREEN = "BLUE_GREEN";
     static final String ROLLING = "ROLLING";
@@ -265,12 +265,9 @@ public final class ServiceStack implements Stack {
 
         // Roles live under the IAM path /${AppName}/${EnvName}/, the only path the CloudFormation execution role
         // may create, pass and delete roles in; their names say the same for people reading the console.
-        Resource executionRole = t.resource("TaskExecutionRole", "AWS::IAM::Role")
-                .prop("RoleName", AppEnv.name("-task-exec"))
-                .prop("Path", Fn.sub(AppEnv.ROLE_PATH))
-                .prop("Description", "ECS pulls the image from our repository and writes to our log group")
-                .prop("AssumeRolePolicyDocument", Iam.serviceTrust("ecs-tasks.amazonaws.com", null))
-                .prop("PermissionsBoundary", AppEnv.importValue(GitlabOidcStack.BOUNDARY_EXPORT))
+        Resource executionRole = AppEnv.workloadRole(t, "TaskExecutionRole", "-task-exec",
+                "ECS pulls the image from our repository and writes to our log group",
+                Iam.serviceTrust("ecs-tasks.amazonaws.com", null))
                 .prop("Policies", List.of(Iam.inline("PullImageWriteLogs", Iam.document(
                         Iam.allow("EcrLogin", List.of("ecr:GetAuthorizationToken"), "*"),
                         Iam.allow("PullFromOurRepository",
@@ -279,12 +276,9 @@ public final class ServiceStack implements Stack {
                         Iam.allow("WriteOurLogGroup", List.of("logs:CreateLogStream", "logs:PutLogEvents"),
                                 logGroup.getAtt("Arn"))))))
                 .prop("Tags", app.tags());
-        Resource taskRole = t.resource("TaskRole", "AWS::IAM::Role")
-                .prop("RoleName", AppEnv.name("-task"))
-                .prop("Path", Fn.sub(AppEnv.ROLE_PATH))
-                .prop("Description", "The application's own AWS identity: no permissions (it calls no AWS API)")
-                .prop("AssumeRolePolicyDocument", Iam.serviceTrust("ecs-tasks.amazonaws.com", ECS_SOURCE_ARN))
-                .prop("PermissionsBoundary", AppEnv.importValue(GitlabOidcStack.BOUNDARY_EXPORT))
+        Resource taskRole = AppEnv.workloadRole(t, "TaskRole", "-task",
+                "The application's own AWS identity: no permissions (it calls no AWS API)",
+                Iam.serviceTrust("ecs-tasks.amazonaws.com", ECS_SOURCE_ARN))
                 .prop("Tags", app.tags());
 
         Resource taskSg = t.resource("TaskSecurityGroup", "AWS::EC2::SecurityGroup")
@@ -349,12 +343,9 @@ public final class ServiceStack implements Stack {
         // role. The AWS managed policy AmazonECSInfrastructureRolePolicyForLoadBalancers allows the same
         // actions on every target group, listener and rule of the account; here they name ours only.
         // ModifyListener is left out: ECS is given rules, not a listener (docs/deploying.md).
-        Resource lbRole = t.resource("LoadBalancerInfrastructureRole", "AWS::IAM::Role")
-                .prop("RoleName", AppEnv.name("-ecs-lb"))
-                .prop("Path", Fn.sub(AppEnv.ROLE_PATH))
-                .prop("Description", "ECS shifts traffic between our two target groups by rewriting our two listener rules")
-                .prop("AssumeRolePolicyDocument", Iam.plainServiceTrust("ecs.amazonaws.com"))
-                .prop("PermissionsBoundary", AppEnv.importValue(GitlabOidcStack.BOUNDARY_EXPORT))
+        Resource lbRole = AppEnv.workloadRole(t, "LoadBalancerInfrastructureRole", "-ecs-lb",
+                "ECS shifts traffic between our two target groups by rewriting our two listener rules",
+                Iam.plainServiceTrust("ecs.amazonaws.com"))
                 .prop("Policies", List.of(Iam.inline("ShiftTrafficBetweenOurTargetGroups", Iam.document(
                         Iam.allow("ReadLoadBalancing", LB_READ_ACTIONS, "*"),
                         Iam.allow("RegisterTasksInOurTargetGroups", List.of("elasticloadbalancing:DeregisterTargets",
@@ -384,12 +375,9 @@ public final class ServiceStack implements Stack {
                 .prop("ToPort", AlbStack.APP_PORT)
                 .prop("SourceSecurityGroupId", hookSg.ref())
                 .prop("Description", "From the release check");
-        Resource hookRole = t.resource("ReleaseCheckRole", "AWS::IAM::Role")
-                .prop("RoleName", AppEnv.name("-release-check"))
-                .prop("Path", Fn.sub(AppEnv.ROLE_PATH))
-                .prop("Description", "The release check: find the new revision's tasks, run in our VPC, write our log group")
-                .prop("AssumeRolePolicyDocument", Iam.plainServiceTrust("lambda.amazonaws.com"))
-                .prop("PermissionsBoundary", AppEnv.importValue(GitlabOidcStack.BOUNDARY_EXPORT))
+        Resource hookRole = AppEnv.workloadRole(t, "ReleaseCheckRole", "-release-check",
+                "The release check: find the new revision's tasks, run in our VPC, write our log group",
+                Iam.plainServiceTrust("lambda.amazonaws.com"))
                 .prop("Policies", List.of(Iam.inline("CheckTheNewRevision", Iam.document(
                         Iam.allow("FindTheNewRevision", List.of("elasticloadbalancing:DescribeRules",
                                 "elasticloadbalancing:DescribeTargetHealth"), "*"),
@@ -420,12 +408,9 @@ public final class ServiceStack implements Stack {
                         "SubnetIds", Fn.split(",", AppEnv.importValue(NetworkStack.PRIVATE_SUBNETS)),
                         "SecurityGroupIds", List.of(hookSg.ref())))
                 .prop("Tags", app.tags());
-        Resource hookInvokeRole = t.resource("ReleaseHookInvokeRole", "AWS::IAM::Role")
-                .prop("RoleName", AppEnv.name("-ecs-hook"))
-                .prop("Path", Fn.sub(AppEnv.ROLE_PATH))
-                .prop("Description", "ECS invokes our release check during a blue/green release")
-                .prop("AssumeRolePolicyDocument", Iam.plainServiceTrust("ecs.amazonaws.com"))
-                .prop("PermissionsBoundary", AppEnv.importValue(GitlabOidcStack.BOUNDARY_EXPORT))
+        Resource hookInvokeRole = AppEnv.workloadRole(t, "ReleaseHookInvokeRole", "-ecs-hook",
+                "ECS invokes our release check during a blue/green release",
+                Iam.plainServiceTrust("ecs.amazonaws.com"))
                 .prop("Policies", List.of(Iam.inline("InvokeOurReleaseCheck", Iam.document(
                         Iam.allow("InvokeOurReleaseCheck", List.of("lambda:InvokeFunction"), hook.getAtt("Arn"))))))
                 .prop("Tags", app.tags());
