@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The image for both CPU architectures the service template offers (CpuArchitecture X86_64 or
-# ARM64), as one manifest list in the ECR repository of the ecr stack, tagged with the commit SHA.
+# The image for both CPU architectures the service template offers (X86_64 or ARM64 tasks), as one
+# manifest list in the application's ECR repository (the ecr stack, shared by every environment),
+# tagged with the commit SHA.
 #
 #   image.sh build      default branch, once per architecture (IMAGE_ARCH=amd64 or arm64), on a
 #                       runner of that architecture: builds the Dockerfile with podman, tests the
@@ -60,10 +61,10 @@ else
   aws_assume_role DEPLOY_ROLE_ARN
 fi
 
-info=$(stack_lookup "$ECR_STACK")
-read -r ecr_stack _ <<<"$info"
+env_check
+ecr_stack=$(stack_name_of "$ECR_STACK")
 uri=$(stack_output "$ecr_stack" "$REPOSITORY_URI_OUTPUT")
-[[ -n "$uri" ]] || die "stack $ecr_stack has no output $REPOSITORY_URI_OUTPUT: deploy the ecr stack first (job ecr)"
+[[ -n "$uri" ]] || die "stack $ecr_stack has no output $REPOSITORY_URI_OUTPUT: the bootstrap deploys the image repository (docs/deploying.md)"
 registry=${uri%%/*}
 repository=${uri#*/}
 

@@ -215,6 +215,11 @@ public final class GitlabOidcStack implements Stack {
                 AppEnv.regional("ecs", "service/" + p + "/*"),
                 AppEnv.regional("ecs", "service-deployment/" + p + "/*")));
         deploy.add(readRules);
+        if (env.alb().https()) {
+            // deploy-stacks.sh checks before anything deploys that the certificate is issued and covers DomainName.
+            deploy.add(Iam.allow("CheckTheCertificate", List.of("acm:DescribeCertificate"),
+                    AppEnv.regional("acm", "certificate/*")));
+        }
         deploy.add(Iam.allow("EcrLogin", List.of("ecr:GetAuthorizationToken"), "*"));
         deploy.add(Iam.allow(env.pipeline().pushesImages() ? "PushImages" : "ReadImages",
                 env.pipeline().pushesImages()
