@@ -136,7 +136,7 @@ done
 
 # 2. Wait for each (polling: "aws cloudformation wait" checks only every 30 s) and describe it.
 for line in "${lines[@]}"; do
-  read -r name stack_name _ <<<"$line"
+  read -r name stack_name template _ <<<"$line"
   [[ " ${created_stacks[*]+"${created_stacks[*]}"} " == *" $stack_name "* ]] || continue
   for ((attempt = 1; ; attempt++)); do
     status=$(aws_cli cloudformation describe-change-set --stack-name "$stack_name" \

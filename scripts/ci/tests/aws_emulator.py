@@ -135,6 +135,16 @@ def _create_change_set(self, stack_name, change_set_name, template, parameters, 
     when it is executed. CloudFormation computes the change set with the account's exports, and one it
     cannot resolve ends FAILED with the status reason "No export named <name> found" (the reason
     scripts/ci/preview.sh reads), before anything is executed."""
+    parsed = cloudformation_models.Stack.parse_template(template) or {}
+    known = set(parsed.get("Parameters") or {}) | set(parsed.get("Resources") or {})
+    unresolved = sorted(r for name, resource in (parsed.get("Resources") or {}).items()
+                        for r in _references(resource, parsed.get("Conditions") or {})
+                        if r not in known and not r.startswith("AWS::"))
+    if unresolved:
+        # CloudFormation refuses such a template outright (moto would create resources from it).
+        raise cloudformation_exceptions.ValidationError(stack_name, message="Template format error: Unresolved "
+                                                        "resource dependencies [%s] in the Resources block of the "
+                                                        "template" % ", ".join(unresolved))
     change_set_id, stack_id = _moto_create_change_set(self, stack_name, change_set_name, template, parameters,
                                                       *args, **kwargs)
     change_set = self.change_sets[change_set_id]
@@ -181,6 +191,51 @@ def _update_termination_protection(self):
 
 
 cloudformation_responses.CloudFormationResponse.update_termination_protection = _update_termination_protection
+
+
+def _change_set_of_stack(response):
+    """ChangeSetName and StackName as CloudFormation reads them: a change set name is unique within its stack
+    only ("The name of the change set. The name must be unique among all change sets that are associated
+    with the specified stack", CreateChangeSet); an ARN names one change set."""
+    name, stack = response._get_param("ChangeSetName"), response._get_param("StackName")
+    backend = response.cloudformation_backend
+    if name in backend.change_sets or not stack:
+        return name
+    for change_set_id, change_set in backend.change_sets.items():
+        if change_set.change_set_name == name and stack in (change_set.stack_name, change_set.stack_id):
+            return change_set_id
+    raise cloudformation_exceptions.ValidationError(name, message="ChangeSet [%s] does not exist" % name)
+
+
+def _by_stack(method):
+    """moto 5.2.1 finds a change set given by name in any stack: the first (or last) of that name, so every
+    stack's preview (one change-set name per pipeline) read and deleted one stack's change set. The call
+    goes to moto with the change set's ARN instead."""
+    def call(self):
+        change_set_id = _change_set_of_stack(self)
+        original = self._get_param
+        self._get_param = lambda key, default=None: change_set_id if key == "ChangeSetName" else original(key, default)
+        try:
+            return method(self)
+        finally:
+            self._get_param = original
+    return call
+
+
+for _name in ("describe_change_set", "delete_change_set", "execute_change_set"):
+    setattr(cloudformation_responses.CloudFormationResponse, _name,
+            _by_stack(getattr(cloudformation_responses.CloudFormationResponse, _name)))
+
+
+def _list_change_sets(self):
+    """moto 5.2.1 lists every change set of every stack; ListChangeSets "Returns the ID and status of each
+    active change set for a stack" (API Reference)."""
+    stack = self._get_param("StackName")
+    summaries = [c for c in self.cloudformation_backend.list_change_sets() if stack in (c.stack_name, c.stack_id)]
+    return cloudformation_responses.ActionResult({"Summaries": summaries})
+
+
+cloudformation_responses.CloudFormationResponse.list_change_sets = _list_change_sets
 
 def _references(value, conditions, seen=()):
     """The parameters and resources a template value uses: Ref, ${Name} in Fn::Sub, and through the

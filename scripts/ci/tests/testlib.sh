@@ -150,7 +150,7 @@ run_tests() {
       printf 'ok   %s (%d s)\n' "$fn" $((SECONDS - started))
     else
       printf 'FAIL %s\n' "$fn"
-      tail -n 30 "$EMULATOR_STATE/emulator.log" | grep -v "^127.0.0.1" >&2 || true
+      grep -v "UserWarning\|parse_resource(\|^No Moto" "$EMULATOR_STATE/emulator.log" | tail -n 30 >&2 || true
       failed=$((failed + 1))
     fi
   done
