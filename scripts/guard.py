@@ -7,8 +7,8 @@ A failure is a control id (CT.XXX.PR.N from a rule's message, or ours, HS.XXX.N)
 resource. The run fails on any failure that cfn-gen/guard/exclusions.yaml does not list, and on any
 listed exclusion that no longer matches a failure, so the list never rots.
 
-cfn-guard and the Control Tower rules come from the npm package pinned in cfn-gen/guard/package-lock.json;
-`npm ci` runs there when node_modules is missing or holds another version.
+cfn-guard and the Control Tower rules come from the npm package pinned in cfn-gen/guard/package-lock.json,
+which scripts/install-deps.sh installs (npm ci).
 
 usage: scripts/guard.py [TEMPLATE...]     (default: every template under templates/)
 exit status: 0 clean, 1 findings, 2 the tool could not run
@@ -36,21 +36,15 @@ def die(message, status=2):
 
 
 def installed_package():
-    """The package folder, after `npm ci` when the pinned version is not installed."""
+    """The package folder; scripts/install-deps.sh installs the version package-lock.json pins."""
     lock = json.load(open(os.path.join(GUARD_DIR, "package-lock.json")))
     pinned = lock["packages"]["node_modules/" + PACKAGE]["version"]
     folder = os.path.join(GUARD_DIR, "node_modules", PACKAGE)
     manifest = os.path.join(folder, "package.json")
     present = json.load(open(manifest))["version"] if os.path.exists(manifest) else None
     if present != pinned:
-        print("guard: npm ci in cfn-gen/guard (%s %s%s)" % (PACKAGE, pinned, ", found " + present if present else ""))
-        try:
-            subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=GUARD_DIR, check=True)
-        except FileNotFoundError:
-            die("npm is not installed: cfn-guard comes from the npm package %s; install Node.js and npm "
-                "(Debian: apt-get install nodejs npm), then run this again" % PACKAGE)
-        except subprocess.CalledProcessError as e:
-            die("npm ci in cfn-gen/guard failed with exit status %d (it needs the npm registry)" % e.returncode)
+        die("cfn-gen/guard holds %s %s, package-lock.json pins %s: run scripts/install-deps.sh (npm ci there)"
+            % (PACKAGE, present or "nothing", pinned))
     return folder
 
 

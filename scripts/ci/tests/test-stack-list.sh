@@ -20,7 +20,7 @@ test_an_unknown_stack_or_environment_names_the_known_ones() {
   run_script stack-list.sh --only nope
   assert_status 1
   assert_contains "$err" "unknown stack(s) nope; known: ecr, gitlab-oidc, network, alb, service"
-  DEPLOY_ENV= run_script stack-list.sh
+  DEPLOY_ENV="" run_script stack-list.sh
   assert_status 1
   assert_contains "$err" "missing CI/CD variable: DEPLOY_ENV (one of: dev, prod)"
   STACKS_FILE=missing.json run_script stack-list.sh

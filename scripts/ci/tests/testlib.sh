@@ -96,6 +96,7 @@ certificate() {
 }
 
 # serve [hello_server.py ARGS] : starts the stand-in service; sets SERVED_PORT.
+# shellcheck disable=SC2034 # SERVED_PORT is for the test files
 serve() {
   local fifo=$WORK/served
   mkfifo "$fifo"
