@@ -13,8 +13,9 @@
 #   job started), whatever its outcome; exit 0 then, or at once when the stack has no service yet
 # Environment: credentials already set up (deploy-stacks.sh), AWS_REGION, optional AWS_ENDPOINT_URL;
 # RELEASE_WAIT_ATTEMPTS (default 160) and RELEASE_WAIT_DELAY_SECONDS (default 15): 40 minutes, room
-# for the check, a bake time of up to 30 minutes and the old tasks' draining, and still inside the
-# deploy role's one-hour session (MaxSessionDuration 3600) after the stack updates.
+# for the check, a bake time of up to 30 minutes and the old tasks' draining; the deploy job's timeout
+# and the deploy role's two-hour session leave room for the stack updates before it
+# (scripts/tests/gitlab_ci_test.py checks that they fit).
 #
 # What ECS answers (ECS API Reference): ListServiceDeployments returns "serviceDeployments", each a
 # ServiceDeploymentBrief with "serviceDeploymentArn", "createdAt" and "status"; DescribeServiceDeployments
