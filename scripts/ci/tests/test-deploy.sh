@@ -173,11 +173,7 @@ test_a_release_an_earlier_job_left_running_is_waited_for() {
 # ROLLBACK_COMPLETE stack and creates it again.
 test_a_failed_first_create_shows_this_deploys_events_and_is_retried() {
   admin_bootstrap dev
-  run_script deploy-stacks.sh --only network
-  # Another workload holds the target group name: the alb stack's create fails and rolls back.
-  vpc=$(output_of hello-dev-network VpcId)
-  aws_ elbv2 create-target-group --name hello-dev-alt --protocol HTTP --port 8888 --vpc-id "$vpc" --target-type ip >/dev/null
-  run_script deploy-stacks.sh --only alb
+  fail_alb_create
   assert_status 1
   assert_eq "$(stack_status_of hello-dev-alb)" ROLLBACK_COMPLETE
   assert_contains "$err" "the failed events of this deploy, oldest first (the first is the cause):"

@@ -108,10 +108,7 @@ test_an_import_no_stack_exports_fails_and_names_it() {
 
 test_a_stack_left_rolled_back_is_previewed_as_created_again() {
   admin_bootstrap dev
-  run_script deploy-stacks.sh --only network
-  vpc=$(output_of hello-dev-network VpcId)
-  aws_ elbv2 create-target-group --name hello-dev-alt --protocol HTTP --port 8888 --vpc-id "$vpc" --target-type ip >/dev/null
-  run_script deploy-stacks.sh --only alb
+  fail_alb_create
   assert_eq "$(stack_status_of hello-dev-alb)" ROLLBACK_COMPLETE
   run_script preview.sh
   assert_status 0

@@ -112,6 +112,16 @@ stop_servers() {
   fi
 }
 
+# fail_alb_create : deploys dev's network, then an alb stack whose first create fails and rolls back
+# (ROLLBACK_COMPLETE), because another workload holds its alternate target group's name.
+fail_alb_create() {
+  run_script deploy-stacks.sh --only network
+  local vpc
+  vpc=$(output_of hello-dev-network VpcId)
+  aws_ elbv2 create-target-group --name hello-dev-alt --protocol HTTP --port 8888 --vpc-id "$vpc" --target-type ip >/dev/null
+  run_script deploy-stacks.sh --only alb
+}
+
 # stack_status_of STACK : the status CloudFormation reports.
 stack_status_of() { aws_ cloudformation describe-stacks --stack-name "$1" --query 'Stacks[0].StackStatus' --output text; }
 

@@ -133,6 +133,11 @@ class ChangeSetSummaryTest {
         assertFalse(r.out().contains("No changes:"), r.out());
     }
 
+    /** The service's row when its import of TargetGroupArn waits for the alb stack earlier in the preview. */
+    static final String SERVICE_WAITS_FOR_ALB = "| `service` | `hello-prod-service` | cannot be previewed until `alb` (earlier"
+            + " in this preview) is deployed and exports what it imports; the deploy runs it first: No export named"
+            + " hello-prod-TargetGroupArn found |";
+
     @Test
     void anImportOfAnExportAnEarlierStacksChangeSetAddsWaitsForThatStack() {
         // An MR whose alb template adds TargetGroupArn and whose service imports it: CloudFormation cannot
@@ -143,12 +148,7 @@ class ChangeSetSummaryTest {
                         "--stack", "alb=" + sample("remove-alb.json"),
                         "--new-stack", "service=" + sample("failed-service.json"));
         assertEquals(0, r.status(), r.err());
-        assertTrue(
-                r.out().contains(
-                        "| `service` | `hello-prod-service` | cannot be previewed until `alb` (earlier in this preview) is"
-                                + " deployed and exports what it imports; the deploy runs it first: No export named"
-                                + " hello-prod-TargetGroupArn found |"),
-                r.out());
+        assertTrue(r.out().contains(SERVICE_WAITS_FOR_ALB), r.out());
     }
 
     @Test
@@ -180,12 +180,7 @@ class ChangeSetSummaryTest {
                         "--new-stack", "alb=" + sample("new-ecr.json"),
                         "--new-stack", "service=" + sample("failed-service.json"));
         assertEquals(0, r.status(), r.err());
-        assertTrue(
-                r.out().contains(
-                        "| `service` | `hello-prod-service` | cannot be previewed until `alb` (earlier in this preview) is"
-                                + " deployed and exports what it imports; the deploy runs it first: No export named"
-                                + " hello-prod-TargetGroupArn found |"),
-                r.out());
+        assertTrue(r.out().contains(SERVICE_WAITS_FOR_ALB), r.out());
     }
 
     @Test
