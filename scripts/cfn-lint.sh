@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Lints the CloudFormation templates with cfn-lint, the version pinned in
-# scripts/requirements-cfn-lint.txt, configured by .cfnlintrc: errors, warnings and informational
+# scripts/requirements.txt, configured by .cfnlintrc: errors, warnings and informational
 # findings all fail. Then checks the silences in .cfnlintrc (ignore_checks): each one names one rule
 # with its reason in a comment on the same line, and each rule still reports something on the
 # templates when it is not silenced (a stale silence fails).
 #
-# usage: scripts/cfn-lint.sh [TEMPLATE]...   (default: templates/*.yaml)
+# usage: scripts/cfn-lint.sh [TEMPLATE]...   (default: templates/*.yaml and templates/*/*.yaml)
 # Environment: CFN_LINT_CONFIG (default .cfnlintrc), CFN_LINT_REQUIREMENTS (default
-# scripts/requirements-cfn-lint.txt); both relative to the current directory.
+# scripts/requirements.txt); both relative to the current directory.
 set -euo pipefail
 
 config=${CFN_LINT_CONFIG:-.cfnlintrc}
-requirements=${CFN_LINT_REQUIREMENTS:-$(dirname "$0")/requirements-cfn-lint.txt}
+requirements=${CFN_LINT_REQUIREMENTS:-$(dirname "$0")/requirements.txt}
 die() {
   printf 'error: %s\n' "$*" >&2
   exit 1
@@ -30,7 +30,7 @@ if (($#)); then
   templates=("$@")
 else
   shopt -s nullglob
-  templates=(templates/*.yaml)
+  templates=(templates/*.yaml templates/*/*.yaml)
   ((${#templates[@]})) || die "no templates in templates/ (cfn-gen writes them)"
 fi
 

@@ -1,51 +1,69 @@
 #!/usr/bin/env bash
-# Installs what the tests need when it is missing: Debian packages (as root; otherwise it names
-# them and fails) and cfn-lint, the version pinned in scripts/requirements-cfn-lint.txt, with pip.
+# Installs what scripts/lint.sh and scripts/test-scripts.sh need, each part only when it is missing:
+#   Debian packages (as root; otherwise it names them and fails)
+#   the Python packages pinned in scripts/requirements.txt (pip): cfn-lint, moto's server, boto3 and the
+#     AWS CLI v1 the pipeline-script tests run against moto
+#   the npm packages pinned by the package-lock.json files (npm ci): cfn-gen/guard (cfn-guard and the
+#     AWS Control Tower rules) and scripts/tests/gitlab-ci-local (gitlab-ci-local and its Node.js 22)
+# The container test installs its own tools (scripts/container-test.sh); Maven and a JDK are
+# prerequisites (README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(shellcheck yamllint jq curl)
-missing=()
-for pkg in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-done
+die() {
+  printf 'error: %s\n' "$*" >&2
+  exit 1
+}
 
+# Debian names the package after the command for all of these.
+missing=()
+for tool in shellcheck yamllint jq curl git zip unzip gpg openssl; do
+  command -v "$tool" >/dev/null || missing+=("$tool")
+done
+# Any Python with pip and any npm will do (pyenv, nvm, a job image's own).
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3 python3-pip)
+command -v npm >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "error: missing Debian packages: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}" >&2
-    exit 1
-  fi
+  (($(id -u) == 0)) || die "missing Debian packages: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}"
   echo "==> apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# cfn-lint: only when it is missing (scripts/cfn-lint.sh refuses a different version, saying so).
-requirements=scripts/requirements-cfn-lint.txt
-pin=$(grep '^cfn-lint==' "$requirements")
-if ! command -v cfn-lint >/dev/null; then
-  python=$(command -v python3 || true)
-  [[ -n "$python" ]] || {
-    echo "error: cfn-lint is missing and so is python3 to install it; install python3 and pip, then: pip install -r $requirements" >&2
-    exit 1
-  }
-  echo "==> pip install $pin"
-  if ! "$python" -m pip install --disable-pip-version-check --quiet -r "$requirements"; then
-    cat >&2 <<MSG
-error: pip could not install $pin (see pip's message above). When pip cannot reach its package
-index (no internet, a proxy, or "No matching distribution found ... (from versions: none)"):
-  - point pip at a mirror you can reach: PIP_INDEX_URL=https://<mirror>/simple scripts/install-deps.sh
-  - or, on a machine with internet: pip download -d wheels $pin
-    copy wheels/ here, then: pip install --no-index --find-links wheels $pin
-When pip refuses with "externally-managed-environment", install into a virtual environment on
-PATH: python3 -m venv ~/.venvs/cfn-lint && ~/.venvs/cfn-lint/bin/pip install -r $requirements
-Then run scripts/install-deps.sh again.
-MSG
-    exit 1
-  fi
-  command -v cfn-lint >/dev/null || {
-    echo "error: pip installed $pin, but cfn-lint is not on PATH; add pip's script directory ($("$python" -m site --user-base)/bin for a user install) to PATH" >&2
-    exit 1
-  }
+# Python: pip install -r when a pinned distribution is missing or at another version.
+requirements=scripts/requirements.txt
+stale=$(python3 - "$requirements" <<'PY'
+import importlib.metadata, re, sys
+for line in open(sys.argv[1]):
+    pin = re.match(r"^([A-Za-z0-9_.-]+)(\[[^]]*\])?==(\S+)", line)
+    if pin:
+        try:
+            found = importlib.metadata.version(pin[1])
+        except importlib.metadata.PackageNotFoundError:
+            found = None
+        if found != pin[3]:
+            print(f"{pin[1]} {pin[3]} (found {found or 'none'})")
+PY
+)
+if [[ -n "$stale" ]]; then
+  echo "==> pip install -r $requirements: $(tr '\n' ';' <<<"$stale")"
+  pip_args=(--disable-pip-version-check --quiet -r "$requirements")
+  # Debian's own Python refuses pip installs outside a virtual environment (PEP 668); a job image or
+  # a throwaway machine may override that.
+  python3 -m pip install "${pip_args[@]}" 2>/dev/null || python3 -m pip install --break-system-packages "${pip_args[@]}" ||
+    die "pip could not install $requirements (see above). Without internet access, point pip at a mirror
+(PIP_INDEX_URL=https://<mirror>/simple), or install into a virtual environment on PATH:
+python3 -m venv ~/.venvs/hello-stack && ~/.venvs/hello-stack/bin/pip install -r $requirements"
+  for tool in cfn-lint moto_server aws; do
+    command -v "$tool" >/dev/null || die "pip installed $requirements, but $tool is not on PATH; add pip's script directory ($(python3 -m site --user-base)/bin for a user install) to PATH"
+  done
 fi
+
+# npm: npm ci when `npm ls` finds the pinned tree incomplete or at other versions.
+for dir in cfn-gen/guard scripts/tests/gitlab-ci-local; do
+  if ! (cd "$dir" && npm ls --depth=0 >/dev/null 2>&1); then
+    echo "==> npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in $dir failed (it needs the npm registry)"
+  fi
+done

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Deploys the pipeline's stacks in deploy order with "aws cloudformation deploy" (creates or
-# updates through a change set and waits), passing the CloudFormation execution role, so the
-# pipeline's own role never creates resources itself. An unchanged stack is not an error.
-# Prints each stack's outputs. After the service stack, waits for the ECS release it started
-# (release-wait.sh: test-traffic check and bake time) and fails the job when ECS rolled it back.
+# Deploys the DEPLOY_ENV environment's stacks in deploy order with "aws cloudformation deploy" (creates
+# or updates through a change set and waits), passing the CloudFormation execution role, so the
+# pipeline's own role never creates resources itself. An unchanged stack is not an error. Prints each
+# stack's outputs. After the service stack, waits for the ECS release it started (release-wait.sh: the
+# test-traffic check and the bake time) and fails the job when ECS rolled it back.
+#
+# Before anything deploys: every stack's deploy-time parameters are there (stack-params.sh), and in an
+# HTTPS environment the certificate is issued and covers DomainName. Before each stack: a stack
+# operation or a release that an earlier (perhaps cancelled) job left running is waited out.
 #
 # usage: deploy-stacks.sh [--only NAME]... [--except NAME]... [--dotenv FILE]
 #   --dotenv FILE  write SERVICE_URL=<url> there (a GitLab dotenv report for the environment URL)
 # Environment: DEPLOY_ROLE_ARN and AWS_ID_TOKEN (or AWS credentials), CFN_EXECUTION_ROLE_ARN,
-# AWS_REGION, optional AWS_ENDPOINT_URL, DEPLOY_ENV (an environment of stacks.json: its parameter
-# values, and termination protection when it asks for it), APP_NAME, ENV_NAME, CFN_PARAM_<Name>;
-# IMAGE_TAG (default CI_COMMIT_SHA) for the service stack's ImageTag.
+# AWS_REGION, optional AWS_ENDPOINT_URL, DEPLOY_ENV, CFN_PARAM_<Name>; IMAGE_TAG (default
+# CI_COMMIT_SHA) for the service stack's ImageTag; AWS_ROLE_SESSION_SECONDS (the job sets 7200).
 set -euo pipefail
 # shellcheck source=scripts/ci/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -37,17 +40,58 @@ if [[ -n "${AWS_ID_TOKEN:-}" ]]; then
   require_env CFN_EXECUTION_ROLE_ARN
 fi
 [[ -z "${CFN_EXECUTION_ROLE_ARN:-}" ]] || role_args=(--role-arn "$CFN_EXECUTION_ROLE_ARN")
+admin_hint="as an administrator, with the CloudFormationExecutionRoleArn output of the gitlab-oidc stack as --role-arn"
 
 stacks=$("$CI_SCRIPTS_DIR/stack-list.sh" ${select_args[@]+"${select_args[@]}"})
 mapfile -t lines <<<"$stacks"
-# Every stack's parameters first, so a missing value (such as prod's certificate) stops the job
-# before anything is deployed.
+# Every stack's parameters first, so a missing value (such as prod's certificate) stops the job before
+# anything is deployed.
 declare -A stack_params=()
 for line in "${lines[@]}"; do
   read -r name _ template _ <<<"$line"
   check_template "$template" "$name"
   stack_params[$name]=$("$CI_SCRIPTS_DIR/stack-params.sh" "$name")
 done
+
+# check_certificate PARAMS : in an HTTPS environment, the certificate is issued and covers DomainName
+# (ACM DescribeCertificate: Status ISSUED; DomainName or a SubjectAlternativeNames entry equal to the
+# host, or "*.<parent>" for a host one label below <parent>).
+check_certificate() {
+  local params=$1 arn host cert status names covered=false n
+  arn=$(sed -n 's/^CertificateArn=//p' <<<"$params")
+  host=$(sed -n 's/^DomainName=//p' <<<"$params")
+  [[ -n "$arn" && -n "$host" ]] || return 0
+  cert=$(aws_cli acm describe-certificate --certificate-arn "$arn" --output json 2>&1) \
+    || die "the certificate CFN_PARAM_CertificateArn=$arn cannot be read: $cert. Request or import a certificate for $host in ACM in $AWS_REGION (docs/deploying.md), then set CFN_PARAM_CertificateArn to its ARN"
+  status=$(jq -r '.Certificate.Status' <<<"$cert")
+  [[ "$status" == ISSUED ]] \
+    || die "the certificate $arn is $status, not ISSUED: finish its validation in ACM (for DNS validation, create the CNAME record ACM shows), then retry"
+  names=$(jq -r '[.Certificate.DomainName] + (.Certificate.SubjectAlternativeNames // []) | unique | .[]' <<<"$cert")
+  while read -r n; do
+    if [[ "$n" == "$host" || ( "$n" == '*.'* && "${host#*.}" == "${n#\*.}" ) ]]; then
+      covered=true
+    fi
+  done <<<"$names"
+  $covered || die "the certificate $arn covers $(paste -sd, <<<"$names"), not DomainName $host: set CFN_PARAM_DomainName to a name it covers, or use a certificate for $host"
+  log "certificate $arn is ISSUED and covers $host"
+}
+for line in "${lines[@]}"; do
+  read -r name _ <<<"$line"
+  [[ "$name" != "$ALB_STACK" ]] || check_certificate "${stack_params[$name]}"
+done
+
+# failed_events STACK_NAME SINCE : the stack's failed events of this deploy (not those of an earlier
+# job), oldest first, one line each.
+failed_events() {
+  local since_iso
+  since_iso=$(date -u -d "@$2" +%Y-%m-%dT%H:%M:%S)
+  aws_cli cloudformation describe-stack-events --stack-name "$1" --output json \
+    | jq -r --arg since "$since_iso" '[.StackEvents[] | select((.Timestamp | .[0:19]) >= $since)
+        | select(.ResourceStatus | contains("FAILED"))] | reverse | .[]
+        | "\(.Timestamp)  \(.LogicalResourceId)  \(.ResourceStatus)  \(.ResourceStatusReason // "")"' \
+    || true
+}
+
 for line in "${lines[@]}"; do
   read -r name stack_name template capabilities <<<"$line"
   params=${stack_params[$name]}
@@ -57,43 +101,55 @@ for line in "${lines[@]}"; do
     override_args=(--parameter-overrides "${overrides[@]}")
   fi
   capability_args "$capabilities"
-  status=$(stack_status "$stack_name")
+  status=$(settled_status "$stack_name")
+  if [[ "$name" == "$SERVICE_STACK" && "$status" != NONE && "$status" != REVIEW_IN_PROGRESS ]]; then
+    "$CI_SCRIPTS_DIR/release-wait.sh" --settle "$stack_name"
+  fi
   case $status in
     ROLLBACK_COMPLETE)
       # A first create that failed leaves a stack that can only be deleted; it holds no resources.
       log "$stack_name is ROLLBACK_COMPLETE after a failed first create: deleting it before deploying again"
       aws_cli cloudformation delete-stack --stack-name "$stack_name" ${role_args[@]+"${role_args[@]}"} \
-        || die "could not delete $stack_name (ROLLBACK_COMPLETE after a failed first create): see the message above. If this pipeline may not delete stacks (in prod the gitlab-oidc stack sets PipelineMayDeleteStacks=false), an administrator runs: aws cloudformation delete-stack --stack-name $stack_name --role-arn <CloudFormationExecutionRoleArn of the gitlab-oidc stack>; retry this job when the stack is gone."
+        || die "could not delete $stack_name (ROLLBACK_COMPLETE after a failed first create): see the message above. Where the pipeline may not delete stacks (prod), run $admin_hint: aws cloudformation delete-stack --stack-name $stack_name --role-arn <role>; retry this job when the stack is gone."
       if ! aws_cli cloudformation wait stack-delete-complete --stack-name "$stack_name"; then
-        die "deleting $stack_name (ROLLBACK_COMPLETE after a failed first create) failed: it is now $(stack_status "$stack_name"). See its events in the console; delete what blocks it (as an administrator: aws cloudformation delete-stack --stack-name $stack_name --role-arn <CloudFormationExecutionRoleArn of the gitlab-oidc stack>, with --retain-resources <logical ids> for resources that cannot be deleted), then retry this job"
+        die "deleting $stack_name (ROLLBACK_COMPLETE after a failed first create) failed: it is now $(stack_status "$stack_name"). See its events; delete what blocks it ($admin_hint: aws cloudformation delete-stack --stack-name $stack_name --role-arn <role> --retain-resources <logical ids>), then retry this job"
       fi ;;
     ROLLBACK_FAILED | DELETE_FAILED)
-      # Some resources of a failed create (or delete) could not be deleted: an administrator decides.
-      die "$stack_name is $status: CloudFormation could not delete some of its resources (see its events in the console). As an administrator, fix what blocks them (for example turn off a load balancer's deletion protection), then run: aws cloudformation delete-stack --stack-name $stack_name --role-arn <CloudFormationExecutionRoleArn of the gitlab-oidc stack>; add --retain-resources <logical ids> for resources that still cannot be deleted (then delete those by hand). Retry this job when the stack is gone." ;;
+      die "$stack_name is $status: CloudFormation could not delete some of its resources (see its events). Fix what blocks them (for example a load balancer's deletion protection), then, $admin_hint: aws cloudformation delete-stack --stack-name $stack_name --role-arn <role> (add --retain-resources <logical ids> for resources that still cannot be deleted). Retry this job when the stack is gone." ;;
     UPDATE_ROLLBACK_FAILED)
-      die "$stack_name is UPDATE_ROLLBACK_FAILED: an update failed and so did its rollback (see its events). Fix the cause, then run: aws cloudformation continue-update-rollback --stack-name $stack_name --role-arn <CloudFormationExecutionRoleArn of the gitlab-oidc stack>; retry this job when the stack is UPDATE_ROLLBACK_COMPLETE." ;;
+      die "$stack_name is UPDATE_ROLLBACK_FAILED: an update failed and so did its rollback (see its events). Fix the cause, then, $admin_hint: aws cloudformation continue-update-rollback --stack-name $stack_name --role-arn <role>; retry this job when the stack is UPDATE_ROLLBACK_COMPLETE." ;;
   esac
   log "$name: deploying $template as $stack_name ${params//$'\n'/ }"
   since=$(date -u +%s)
-  if ! aws_cli cloudformation deploy \
+  deploy_status=0
+  aws_cli cloudformation deploy \
     --stack-name "$stack_name" \
     --template-file "$template" \
     --no-fail-on-empty-changeset \
     ${role_args[@]+"${role_args[@]}"} \
     ${caps[@]+"${caps[@]}"} \
-    ${override_args[@]+"${override_args[@]}"}; then
-    if [[ $(stack_status "$stack_name") == NONE ]]; then
-      # Nothing was created (a template or parameter CloudFormation rejected): there are no events.
-      die "deploying $stack_name failed before CloudFormation created the stack: see the message above"
+    ${override_args[@]+"${override_args[@]}"} || deploy_status=$?
+  if ((deploy_status != 0)); then
+    after=$(stack_status "$stack_name")
+    case $after in
+      NONE | REVIEW_IN_PROGRESS)
+        # Nothing was created: CloudFormation refused the template or a parameter (the message above).
+        die "deploying $stack_name failed before CloudFormation created anything: see the message above" ;;
+    esac
+    events=$(failed_events "$stack_name" "$since")
+    if [[ -n "$events" ]]; then
+      log "deploying $stack_name failed ($after); the failed events of this deploy, oldest first (the first is the cause):"
+      printf '%s\n' "$events" >&2
+    else
+      log "deploying $stack_name failed ($after) with no failed resource event: the change set was rejected (see the message above)"
     fi
-    log "deploying $stack_name failed; its latest failed events (newest first):"
-    aws_cli cloudformation describe-stack-events --stack-name "$stack_name" --max-items 100 \
-      --query "StackEvents[?contains(ResourceStatus, 'FAILED')].[Timestamp,LogicalResourceId,ResourceStatus,ResourceStatusReason]" \
-      --output text || true
-    if [[ "$name" == "$SERVICE_STACK" ]]; then
-      # A release that ECS rolled back fails the stack update too; say why.
+    if [[ "$name" == "$SERVICE_STACK" && "$after" == UPDATE_ROLLBACK* ]]; then
+      # An update that ECS rolled back fails the stack update too; say why. (A failed first create has no
+      # release to report: its events above are the cause.)
       "$CI_SCRIPTS_DIR/release-wait.sh" "$stack_name" "$since" || true
     fi
+    [[ "$after" != ROLLBACK_COMPLETE ]] \
+      || log "$stack_name is ROLLBACK_COMPLETE: the next run of this job deletes it and creates it again (after the cause above is fixed)"
     die "deploying $stack_name failed"
   fi
   if [[ "$name" == "$SERVICE_STACK" ]]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The image for both CPU architectures the service template offers (CpuArchitecture X86_64 or
-# ARM64), as one manifest list in the ECR repository of the ecr stack, tagged with the commit SHA.
+# The image for both CPU architectures the service template offers (X86_64 or ARM64 tasks), as one
+# manifest list in the application's ECR repository (the ecr stack, shared by every environment),
+# tagged with the commit SHA.
 #
 #   image.sh build      default branch, once per architecture (IMAGE_ARCH=amd64 or arm64), on a
 #                       runner of that architecture: builds the Dockerfile with podman, tests the
@@ -60,10 +61,10 @@ else
   aws_assume_role DEPLOY_ROLE_ARN
 fi
 
-info=$(stack_lookup "$ECR_STACK")
-read -r ecr_stack _ <<<"$info"
+env_check
+ecr_stack=$(stack_name_of "$ECR_STACK")
 uri=$(stack_output "$ecr_stack" "$REPOSITORY_URI_OUTPUT")
-[[ -n "$uri" ]] || die "stack $ecr_stack has no output $REPOSITORY_URI_OUTPUT: deploy the ecr stack first (job ecr)"
+[[ -n "$uri" ]] || die "stack $ecr_stack has no output $REPOSITORY_URI_OUTPUT: the bootstrap deploys the image repository (docs/deploying.md)"
 registry=${uri%%/*}
 repository=${uri#*/}
 
@@ -89,13 +90,17 @@ if [[ -n "${CI_COMMIT_TAG:-}" ]]; then
     log "$uri:$CI_COMMIT_TAG already exists: leaving it as it is"
   else
     log "tagging $uri:$CI_COMMIT_SHA as $CI_COMMIT_TAG"
-    # The manifest list itself, unchanged: the new tag names the same list and so both images.
-    manifest=$(aws_cli ecr batch-get-image --repository-name "$repository" \
-      --image-ids "imageTag=$CI_COMMIT_SHA" --query 'images[0].imageManifest' --output text)
-    media_type=$(aws_cli ecr batch-get-image --repository-name "$repository" \
-      --image-ids "imageTag=$CI_COMMIT_SHA" --query 'images[0].imageManifestMediaType' --output text)
+    # The manifest list itself, byte for byte: ECR names an image by the SHA-256 of its manifest's bytes,
+    # so the new tag names the same digest (and both images) only if not a byte changes on the way (a
+    # shell variable would drop a trailing newline). --image-digest makes ECR check that.
+    image=$(aws_cli ecr batch-get-image --repository-name "$repository" \
+      --image-ids "imageTag=$CI_COMMIT_SHA" --query 'images[0]' --output json)
+    manifest_file=$(mktemp)
+    jq -j .imageManifest <<<"$image" >"$manifest_file"
     aws_cli ecr put-image --repository-name "$repository" --image-tag "$CI_COMMIT_TAG" \
-      --image-manifest "$manifest" --image-manifest-media-type "$media_type" >/dev/null
+      --image-manifest "file://$manifest_file" --image-manifest-media-type "$(jq -r .imageManifestMediaType <<<"$image")" \
+      --image-digest "$(jq -r .imageId.imageDigest <<<"$image")" >/dev/null
+    rm -f "$manifest_file"
   fi
 elif [[ $mode == build ]]; then
   tag=$CI_COMMIT_SHA-$IMAGE_ARCH

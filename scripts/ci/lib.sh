@@ -2,10 +2,11 @@
 # Helpers shared by the pipeline scripts in scripts/ci. Source it; it does not change shell options.
 #
 # Every AWS call goes through aws_cli, which passes --endpoint-url when AWS_ENDPOINT_URL is set, so
-# the whole flow can run against a local AWS emulator (the AWS CLI v1 ignores that variable, and
-# v2 only reads it from 2.13 on).
+# the whole flow runs against a local AWS emulator in the tests (AWS CLI v2 also reads the variable
+# itself from 2.13 on; v1, which the tests run, does not).
 
-# The deploy order, templates and parameters, written by cfn-gen (the one source of truth).
+# The environments, their stacks in deploy order, templates and deploy-time parameters, written by
+# cfn-gen (the one source of truth).
 STACKS_FILE=${STACKS_FILE:-templates/stacks.json}
 
 # Short names of the stacks the scripts treat specially, and the output keys they read.
@@ -18,16 +19,15 @@ SERVICE_URL_OUTPUTS=${SERVICE_URL_OUTPUTS:-"ServiceUrl LoadBalancerUrl"}
 CLUSTER_NAME_OUTPUT=${CLUSTER_NAME_OUTPUT:-ClusterName}
 SERVICE_NAME_OUTPUT=${SERVICE_NAME_OUTPUT:-ServiceName}
 TASK_DEFINITION_OUTPUT=${TASK_DEFINITION_OUTPUT:-TaskDefinitionArn}
+LOG_GROUP_OUTPUT=${LOG_GROUP_OUTPUT:-LogGroupName}
 # The service stack's parameter that selects the image; the pipeline passes the commit SHA.
 IMAGE_TAG_PARAMETER=${IMAGE_TAG_PARAMETER:-ImageTag}
+# No pager: AWS CLI v2 pipes output through one by default ("AWS_PAGER ... set the variable to an empty
+# string", AWS CLI User Guide, environment variables).
+export AWS_PAGER=""
 
+# shellcheck disable=SC2034 # used by the scripts that source this file
 CI_SCRIPTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-
-# DEPLOY_ENV names one of the environments in stacks.json (dev, prod): its parameter values apply,
-# and it is the EnvName of every stack, so ENV_NAME defaults to it (and may not differ from it).
-if [[ -n "${DEPLOY_ENV:-}" ]]; then
-  ENV_NAME=${ENV_NAME:-$DEPLOY_ENV}
-fi
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() {
@@ -61,7 +61,8 @@ aws_cli() {
 
 # aws_assume_role ROLE_VARIABLE : exchanges the job's GitLab ID token (AWS_ID_TOKEN, from id_tokens
 # in .gitlab-ci.yml) for temporary credentials of the role whose ARN is in the named variable, and
-# exports them. Without an ID token, keeps the credentials already in the environment (a local run
+# exports them, for AWS_ROLE_SESSION_SECONDS (default 3600; the deploy jobs ask for the deploy role's
+# MaxSessionDuration, 7200, so a first create and a release fit in one session). Without an ID token, keeps the credentials already in the environment (a local run
 # against an emulator, for example). The token never appears on a command line (where any process
 # could read it): the AWS CLI reads it from a private file (file://, "Loading AWS CLI parameters from
 # a file" in the AWS CLI User Guide).
@@ -86,7 +87,7 @@ aws_assume_role() {
     --role-arn "$role_arn" \
     --role-session-name "gitlab-${CI_PROJECT_ID:-local}-${CI_JOB_ID:-0}" \
     --web-identity-token "file://$token_file" \
-    --duration-seconds 3600 \
+    --duration-seconds "${AWS_ROLE_SESSION_SECONDS:-3600}" \
     --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' \
     --output text 2>"$errors") || status=$?
   rm -f "$token_file"
@@ -165,8 +166,8 @@ capability_args() {
 }
 
 # check_template FILE NAME : the template exists and fits in an API call. CloudFormation takes at
-# most 51,200 bytes inline; larger templates would need an S3 bucket, which this pipeline does not
-# set up.
+# most 51,200 bytes inline ("Template body size in a request", CloudFormation quotas); larger templates
+# would need an S3 bucket, which this pipeline does not set up (the build checks the size too).
 check_template() {
   [[ -f "$1" ]] || die "template $1 of stack $2 not found"
   local size
@@ -174,25 +175,71 @@ check_template() {
   ((size <= 51200)) || die "template $1 of stack $2 is $size bytes; CloudFormation accepts at most 51200 without an S3 bucket"
 }
 
-# env_check : with DEPLOY_ENV set, fails unless stacks.json defines that environment and ENV_NAME
-# equals it.
+# env_check : DEPLOY_ENV names an environment of stacks.json.
 env_check() {
-  [[ -n "${DEPLOY_ENV:-}" ]] || return 0
-  [[ "$ENV_NAME" == "$DEPLOY_ENV" ]] \
-    || die "ENV_NAME '$ENV_NAME' differs from DEPLOY_ENV '$DEPLOY_ENV'; the environment is the EnvName (unset ENV_NAME)"
-  jq -e --arg env "$DEPLOY_ENV" '(.environments // []) | any(.name == $env)' "$STACKS_FILE" >/dev/null \
-    || die "DEPLOY_ENV '$DEPLOY_ENV' is not an environment in $STACKS_FILE (known: $(jq -r '[(.environments // [])[].name] | join(", ")' "$STACKS_FILE"))"
+  [[ -n "${DEPLOY_ENV:-}" ]] \
+    || die "missing CI/CD variable: DEPLOY_ENV (one of: $(jq -r '[.environments[].name] | join(", ")' "$STACKS_FILE"))"
+  jq -e --arg env "$DEPLOY_ENV" 'any(.environments[]; .name == $env)' "$STACKS_FILE" >/dev/null \
+    || die "DEPLOY_ENV '$DEPLOY_ENV' is not an environment in $STACKS_FILE (known: $(jq -r '[.environments[].name] | join(", ")' "$STACKS_FILE"))"
 }
 
-# env_value KEY... : prints a jq path's value of the DEPLOY_ENV environment in stacks.json (empty when unset).
+# env_value JQ_PATH : a value of the DEPLOY_ENV environment in stacks.json (empty when unset).
 env_value() {
-  [[ -n "${DEPLOY_ENV:-}" ]] || return 0
-  jq -r --arg env "$DEPLOY_ENV" "(.environments // [])[] | select(.name == \$env) | $1 // empty" "$STACKS_FILE"
+  jq -r --arg env "$DEPLOY_ENV" ".environments[] | select(.name == \$env) | $1 // empty" "$STACKS_FILE"
 }
 
-# stack_lookup NAME : prints "stackName template capabilities" of one stack from stack-list.sh.
-stack_lookup() {
-  local line
-  line=$("$CI_SCRIPTS_DIR/stack-list.sh" --all --only "$1") || exit 1
-  printf '%s\n' "${line#* }"
+# stack_json NAME : the stack's entry of the DEPLOY_ENV environment in stacks.json.
+stack_json() {
+  jq -c --arg env "$DEPLOY_ENV" --arg name "$1" \
+    '.environments[] | select(.name == $env) | .stacks[] | select(.name == $name)' "$STACKS_FILE"
 }
+
+# stack_name_of NAME : the CloudFormation stack name of one stack of the DEPLOY_ENV environment.
+stack_name_of() {
+  local name
+  name=$(stack_json "$1" | jq -r '.stackName // empty')
+  [[ -n "$name" ]] || die "no stack '$1' in environment $DEPLOY_ENV of $STACKS_FILE"
+  printf '%s\n' "$name"
+}
+
+# settled_status STACK_NAME : the stack's status once no operation runs on it, waiting up to
+# STACK_WAIT_ATTEMPTS checks STACK_POLL_SECONDS apart (default 240 x 15 s: one hour, the longest a
+# stack operation of ours takes), with a progress line per check. REVIEW_IN_PROGRESS (the empty stack a
+# preview of a new stack leaves) counts as settled.
+settled_status() {
+  local stack_name=$1 status attempt
+  local attempts=${STACK_WAIT_ATTEMPTS:-240} delay=${STACK_POLL_SECONDS:-15}
+  for ((attempt = 1; ; attempt++)); do
+    status=$(stack_status "$stack_name")
+    [[ "$status" == *_IN_PROGRESS && "$status" != REVIEW_IN_PROGRESS ]] || break
+    ((attempt <= attempts)) \
+      || die "stack $stack_name is still $status after $((attempts * delay)) s; retry the job when that has finished"
+    log "stack $stack_name is $status (another job, or one that was cancelled, left CloudFormation working): waiting, check $attempt of $attempts, every ${delay}s"
+    sleep "$delay"
+  done
+  printf '%s\n' "$status"
+}
+
+# live_target_groups ALB_STACK_NAME : "LiveProductionTargetGroup=X LiveTestTargetGroup=Y", the target
+# group (TargetGroup or AlternateTargetGroup) each listener rule weighs 100 now. ECS moves that weight on
+# every release; the alb stack is deployed with these values, so CloudFormation writes back what ECS set
+# instead of the template's first weights. Prints nothing when the stack or its rules do not exist yet.
+live_target_groups() {
+  local stack=$1 outputs rules
+  [[ $(stack_status "$stack") != NONE ]] || return 0
+  outputs=$(aws_cli cloudformation describe-stacks --stack-name "$stack" --query 'Stacks[0].Outputs' --output json)
+  [[ -n "$outputs" && "$outputs" != null ]] || return 0
+  local production test
+  production=$(jq -r '.[] | select(.OutputKey == "ProductionListenerRuleArn") | .OutputValue' <<<"$outputs")
+  test=$(jq -r '.[] | select(.OutputKey == "TestListenerRuleArn") | .OutputValue' <<<"$outputs")
+  [[ -n "$production" && -n "$test" ]] || return 0
+  rules=$(aws_cli elbv2 describe-rules --rule-arns "$production" "$test" --output json) \
+    || die "elbv2 describe-rules of the live listener rules of $stack failed (see the message above)"
+  jq -r --argjson outputs "$outputs" --arg production "$production" --arg test "$test" '
+    ($outputs | map({(.OutputValue): .OutputKey}) | add) as $key
+    | def live($arn): [.Rules[] | select(.RuleArn == $arn) | .Actions[] | select(.Type == "forward")
+          | .ForwardConfig.TargetGroups | max_by(.Weight // 0) | .TargetGroupArn][0]
+          | $key[.] // empty | sub("Arn$"; "");
+    "LiveProductionTargetGroup=\(live($production)) LiveTestTargetGroup=\(live($test))"' <<<"$rules"
+}
+

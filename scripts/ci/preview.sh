@@ -9,27 +9,35 @@
 # change set on it again, and "aws cloudformation deploy" treats it as a stack to create. Deleting it
 # would need cloudformation:DeleteStack, which the change-set role (any branch) must not have.
 #
-# Parameters: like "aws cloudformation deploy", the values the pipeline passes, else the stack's current
-# value (UsePreviousValue), but only for parameters the new template declares: a merge request that
-# removes or renames a parameter would otherwise get "Parameters: [X] do not exist in the template".
+# Parameters: like "aws cloudformation deploy", the values the pipeline passes (stack-params.sh: the
+# image, the live traffic weights, CFN_PARAM_<Name>), else the stack's current value (UsePreviousValue),
+# but only for parameters the new template declares: a merge request that removes or renames a parameter
+# would otherwise get "Parameters: [X] do not exist in the template".
 #
-# A stack that is *_IN_PROGRESS (the default branch is deploying it) is waited for, up to
-# PREVIEW_STACK_WAIT_ATTEMPTS checks PREVIEW_STACK_POLL_SECONDS apart (default 120 x 15 s), with a
-# progress line per check.
+# A stack that is *_IN_PROGRESS (the default branch is deploying it) is waited for (lib.sh,
+# settled_status). A stack in ROLLBACK_COMPLETE after a failed first create cannot take a change set
+# (CloudFormation can only delete it); the deploy deletes it and creates it again, so the note shows the
+# template's resources as added. Outputs and exports the merge request adds or removes are shown too:
+# describe-change-set lists resource changes only, and a change set that only adds an export is
+# executable, not "no changes".
 #
-# A change set that fails with "No export named X found" only waits for a new stack earlier in the
-# preview that exports X (templates/stacks.json says which stack exports what); otherwise the preview
-# fails and names the export and the stack that should provide it.
+# A change set that fails with "No export named X found" waits for a stack earlier in the preview whose
+# new template exports X (templates/stacks.json says which stack exports what): the deploy runs that
+# stack first. Otherwise the preview fails and names the export and the stack that should provide it.
 #
-# ImageTag: the image of a merge request is never built, so for an existing service stack the
-# preview keeps the image that runs now (UsePreviousValue): the note then shows only what the merge
-# request changes in the infrastructure, not the new image every deploy brings. A new service stack
-# gets the commit SHA (the change set is never executed, so the image need not exist).
+# ImageTag: the image of a merge request is never built, so for an existing service stack the preview
+# keeps the image that runs now (UsePreviousValue): the note shows what the merge request changes in the
+# infrastructure, not the new image every deploy brings. A new service stack gets the commit SHA.
+#
+# The note: posted on the merge request (or the note an earlier push posted is updated) when
+# GITLAB_API_TOKEN is set; always printed in the job log and kept as the artifact preview/note.md. On
+# gitlab.com, project access tokens exist only on Premium and Ultimate; on Free, use a personal access
+# token of a bot user (docs/deploying.md), or none.
 #
 # Environment: CHANGESET_ROLE_ARN and AWS_ID_TOKEN (or AWS credentials), AWS_REGION, optional
-# AWS_ENDPOINT_URL, APP_NAME, ENV_NAME, CFN_PARAM_<Name>; GITLAB_API_TOKEN in merge-request
-# pipelines; PREVIEW_DIR (default preview) receives the change-set JSON and note.md;
-# CFN_GEN_CMD (default "java -jar cfn-gen/target/cfn-gen.jar"; the tests point it at the build's classes).
+# AWS_ENDPOINT_URL, DEPLOY_ENV, CFN_PARAM_<Name>; optional GITLAB_API_TOKEN (with CI_API_V4_URL,
+# CI_PROJECT_ID, CI_MERGE_REQUEST_IID); PREVIEW_DIR (default preview) receives the change-set JSON and
+# note.md; CFN_GEN_CMD (default "java -jar cfn-gen/target/cfn-gen.jar").
 set -euo pipefail
 # shellcheck source=scripts/ci/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -38,13 +46,9 @@ preview_dir=${PREVIEW_DIR:-preview}
 read -ra cfn_gen <<<"${CFN_GEN_CMD:-java -jar cfn-gen/target/cfn-gen.jar}"
 poll_seconds=${PREVIEW_POLL_SECONDS:-5}
 poll_attempts=${PREVIEW_POLL_ATTEMPTS:-120}
-stack_poll_seconds=${PREVIEW_STACK_POLL_SECONDS:-15}
-stack_wait_attempts=${PREVIEW_STACK_WAIT_ATTEMPTS:-120}
 change_set_name="preview-mr-${CI_MERGE_REQUEST_IID:-local}-pipeline-${CI_PIPELINE_ID:-$$}"
 
-if [[ -n "${CI_MERGE_REQUEST_IID:-}" ]]; then
-  require_env GITLAB_API_TOKEN CI_API_V4_URL CI_PROJECT_ID
-fi
+env_check
 aws_assume_role CHANGESET_ROLE_ARN
 mkdir -p "$preview_dir"
 
@@ -63,12 +67,12 @@ cleanup() {
 trap cleanup EXIT
 
 # parameters_json NAME STACK_NAME EXISTING IMAGE_TAG : the --parameters JSON for create-change-set,
-# with the semantics of "aws cloudformation deploy": values we pass, else the stack's current value
-# for the parameters the new template declares (templates/stacks.json).
+# with the semantics of "aws cloudformation deploy": values we pass, else the stack's current value for
+# the parameters the new template declares (templates/stacks.json).
 parameters_json() {
   local name=$1 stack_name=$2 existing=$3 current='[]' passed declared
   passed=$(IMAGE_TAG=$4 "$CI_SCRIPTS_DIR/stack-params.sh" "$name")
-  declared=$(jq -c --arg name "$name" '[.stacks[] | select(.name == $name) | (.parameters // [])[] | .name]' "$STACKS_FILE")
+  declared=$(stack_json "$name" | jq -c '[.parameters[].name]')
   if [[ "$existing" == true ]]; then
     current=$(aws_cli cloudformation describe-stacks --stack-name "$stack_name" \
       --query 'Stacks[0].Parameters[].ParameterKey' --output json)
@@ -82,32 +86,8 @@ parameters_json() {
                   | map({ParameterKey: ., UsePreviousValue: true}))'
 }
 
-# settled_status STACK_NAME : the stack's status once no operation runs on it (REVIEW_IN_PROGRESS,
-# an empty stack left by an earlier preview, counts as settled).
-settled_status() {
-  local stack_name=$1 status attempt
-  for ((attempt = 1; ; attempt++)); do
-    status=$(stack_status "$stack_name")
-    [[ "$status" == *_IN_PROGRESS && "$status" != REVIEW_IN_PROGRESS ]] || break
-    ((attempt <= stack_wait_attempts)) \
-      || die "stack $stack_name is still $status after $((stack_wait_attempts * stack_poll_seconds)) s; retry the job when that has finished"
-    log "stack $stack_name is $status (a deploy is running): waiting for it, check $attempt of $stack_wait_attempts, every ${stack_poll_seconds}s"
-    sleep "$stack_poll_seconds"
-  done
-  printf '%s\n' "$status"
-}
-
-# The export names of every stack (also those an administrator deploys), resolved like the stack
-# names in stack-list.sh, for changeset-summary --exports.
-# shellcheck disable=SC2016 # $s, $a, $e are jq variables
-jq --arg app "${APP_NAME:-}" --arg env "${ENV_NAME:-}" '
-  def default_of($s; $p): [($s.parameters // [])[] | select(.name == $p) | .default // ""][0] // "";
-  [.stacks[] | . as $s
-   | (if $app != "" then $app else default_of($s; "AppName") end) as $a
-   | (if $env != "" then $env else default_of($s; "EnvName") end) as $e
-   | {key: .name,
-      value: [(.exports // [])[] | gsub("\\$\\{AppName\\}"; $a) | gsub("\\$\\{EnvName\\}"; $e)]}]
-  | from_entries' "$STACKS_FILE" >"$preview_dir/exports.json"
+# The export names of every stack of the environment, for changeset-summary --exports.
+env_value '[.stacks[] | {key: .name, value: .exports}] | from_entries' >"$preview_dir/exports.json"
 
 # 1. Create every change set first: CloudFormation computes them in parallel.
 summary_args=()
@@ -115,6 +95,14 @@ for line in "${lines[@]}"; do
   read -r name stack_name template capabilities <<<"$line"
   check_template "$template" "$name"
   status=$(settled_status "$stack_name")
+  if [[ "$status" == ROLLBACK_COMPLETE ]]; then
+    log "$name: $stack_name is ROLLBACK_COMPLETE after a failed first create: no change set (the deploy deletes and recreates it)"
+    jq -n --arg stack "$stack_name" --arg template "$template" \
+      '{StackName: $stack, Status: "RECREATE", StatusReason: "ROLLBACK_COMPLETE", Changes: [], TemplateFile: $template}' \
+      >"$preview_dir/$name.json"
+    summary_args+=(--stack "$name=$preview_dir/$name.json")
+    continue
+  fi
   case $status in
     NONE | REVIEW_IN_PROGRESS) type=CREATE existing=false image_tag=${CI_COMMIT_SHA:-preview} ;;
     *) type=UPDATE existing=true image_tag="" ;;
@@ -148,7 +136,7 @@ done
 
 # 2. Wait for each (polling: "aws cloudformation wait" checks only every 30 s) and describe it.
 for line in "${lines[@]}"; do
-  read -r name stack_name _ <<<"$line"
+  read -r name stack_name template _ <<<"$line"
   [[ " ${created_stacks[*]+"${created_stacks[*]}"} " == *" $stack_name "* ]] || continue
   for ((attempt = 1; ; attempt++)); do
     status=$(aws_cli cloudformation describe-change-set --stack-name "$stack_name" \
@@ -158,8 +146,16 @@ for line in "${lines[@]}"; do
     sleep "$poll_seconds"
   done
   log "$name: change set $status"
+  # What describe-change-set leaves out: the outputs and exports the merge request changes.
+  deployed='[]'
+  if [[ "$(stack_status "$stack_name")" != REVIEW_IN_PROGRESS ]]; then
+    deployed=$(aws_cli cloudformation describe-stacks --stack-name "$stack_name" --query 'Stacks[0].Outputs' --output json)
+    [[ "$deployed" != null ]] || deployed='[]'
+  fi
   aws_cli cloudformation describe-change-set --stack-name "$stack_name" \
-    --change-set-name "$change_set_name" --output json >"$preview_dir/$name.json"
+    --change-set-name "$change_set_name" --output json \
+    | jq --arg template "$template" --argjson deployed "$deployed" '. + {TemplateFile: $template, DeployedOutputs: $deployed}' \
+      >"$preview_dir/$name.json"
 done
 
 # 3. Render the note; exit status 1 means a change set failed (the note says why).
@@ -172,7 +168,9 @@ summary_status=0
 ((summary_status <= 1)) || die "cfn-gen changeset-summary failed with status $summary_status"
 cat "$preview_dir/note.md"
 
-if [[ -n "${CI_MERGE_REQUEST_IID:-}" ]]; then
+if [[ -n "${CI_MERGE_REQUEST_IID:-}" && -n "${GITLAB_API_TOKEN:-}" ]]; then
   "$CI_SCRIPTS_DIR/mr-note.sh" "$preview_dir/note.md"
+elif [[ -n "${CI_MERGE_REQUEST_IID:-}" ]]; then
+  log "no GITLAB_API_TOKEN: the note is above and in the job's artifact $preview_dir/note.md; set GITLAB_API_TOKEN to post it on the merge request (docs/deploying.md)"
 fi
 ((summary_status == 0)) || die "at least one change set could not be created; see the note above"

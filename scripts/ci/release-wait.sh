@@ -8,10 +8,14 @@
 # usage: release-wait.sh STACK_NAME SINCE
 #   STACK_NAME  the service stack (its ClusterName and ServiceName outputs name the service)
 #   SINCE       epoch seconds from just before the deploy: only deployments created after it count
+# usage: release-wait.sh --settle STACK_NAME
+#   before a deploy: waits until no service deployment is under way (one an earlier, perhaps cancelled,
+#   job started), whatever its outcome; exit 0 then, or at once when the stack has no service yet
 # Environment: credentials already set up (deploy-stacks.sh), AWS_REGION, optional AWS_ENDPOINT_URL;
 # RELEASE_WAIT_ATTEMPTS (default 160) and RELEASE_WAIT_DELAY_SECONDS (default 15): 40 minutes, room
-# for the check, a bake time of up to 30 minutes and the old tasks' draining, and still inside the
-# deploy role's one-hour session (MaxSessionDuration 3600) after the stack updates.
+# for the check, a bake time of up to 30 minutes and the old tasks' draining; the deploy job's timeout
+# and the deploy role's two-hour session leave room for the stack updates before it
+# (scripts/tests/gitlab_ci_test.py checks that they fit).
 #
 # What ECS answers (ECS API Reference): ListServiceDeployments returns "serviceDeployments", each a
 # ServiceDeploymentBrief with "serviceDeploymentArn", "createdAt" and "status"; DescribeServiceDeployments
@@ -25,7 +29,14 @@ set -euo pipefail
 # shellcheck source=scripts/ci/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-(($# == 2)) || die "usage: release-wait.sh STACK_NAME SINCE"
+settle=false
+if [[ "${1:-}" == --settle ]]; then
+  settle=true
+  shift
+  (($# == 1)) || die "usage: release-wait.sh --settle STACK_NAME"
+  set -- "$1" 0
+fi
+(($# == 2)) || die "usage: release-wait.sh STACK_NAME SINCE, or release-wait.sh --settle STACK_NAME"
 stack_name=$1
 since=$2
 attempts=${RELEASE_WAIT_ATTEMPTS:-160}
@@ -33,8 +44,30 @@ delay=${RELEASE_WAIT_DELAY_SECONDS:-15}
 
 cluster=$(stack_output "$stack_name" "$CLUSTER_NAME_OUTPUT")
 service=$(stack_output "$stack_name" "$SERVICE_NAME_OUTPUT")
-[[ -n "$cluster" && -n "$service" ]] \
-  || die "stack $stack_name lacks the outputs $CLUSTER_NAME_OUTPUT and $SERVICE_NAME_OUTPUT: cannot find its ECS service"
+if [[ -z "$cluster" || -z "$service" ]]; then
+  $settle && exit 0
+  die "stack $stack_name lacks the outputs $CLUSTER_NAME_OUTPUT and $SERVICE_NAME_OUTPUT: cannot find its ECS service"
+fi
+log_group=$(stack_output "$stack_name" "$LOG_GROUP_OUTPUT")
+
+if $settle; then
+  # The newest deployment, described (its status is what DescribeServiceDeployments reports now).
+  for ((attempt = 1; ; attempt++)); do
+    newest=$(aws_cli ecs list-service-deployments --cluster "$cluster" --service "$service" --output json \
+      | jq -r '.serviceDeployments // [] | max_by(.createdAt) | .serviceDeploymentArn // empty') \
+      || die "list-service-deployments failed (see the message above)"
+    [[ -n "$newest" ]] || exit 0
+    status=$(aws_cli ecs describe-service-deployments --service-deployment-arns "$newest" \
+      --query 'serviceDeployments[0].status' --output text) || die "describe-service-deployments failed (see the message above)"
+    case $status in
+      SUCCESSFUL | STOPPED | ROLLBACK_SUCCESSFUL | ROLLBACK_FAILED | None) exit 0 ;;
+    esac
+    ((attempt < attempts)) \
+      || die "service $service still has a deployment under way after $attempts checks (${newest##*/}, $status); follow it in the ECS console"
+    log "service $service: a release an earlier job started is still under way (${newest##*/}, $status): waiting before deploying, check $attempt of $attempts, every ${delay}s"
+    sleep "$delay"
+  done
+fi
 
 # The order of the list is not documented: take the newest by createdAt.
 list=$(aws_cli ecs list-service-deployments --cluster "$cluster" --service "$service" \
@@ -57,7 +90,8 @@ for ((attempt = 1; ; attempt++)); do
   stage=$(field .lifecycleStage)
   case $status in
     SUCCESSFUL)
-      log "release SUCCESSFUL: service $service runs $(field .targetServiceRevision.arn) (strategy $(field .deploymentConfiguration.strategy), bake time $(field .deploymentConfiguration.bakeTimeInMinutes) min)"
+      strategy=$(field .deploymentConfiguration.strategy)
+      log "release SUCCESSFUL: service $service runs $(field .targetServiceRevision.arn)${strategy:+ (strategy $strategy, bake time $(field .deploymentConfiguration.bakeTimeInMinutes) min)}"
       exit 0 ;;
     ROLLBACK_SUCCESSFUL | ROLLBACK_FAILED | STOPPED)
       reason=$(field .rollback.reason)
@@ -67,7 +101,7 @@ for ((attempt = 1; ; attempt++)); do
       [[ -z "$alarms" ]] || log "alarms that fired: $alarms (CloudWatch console, Alarms)"
       [[ -z "$(field .rollback.serviceRevisionArn)" ]] || log "production runs $(field .rollback.serviceRevisionArn)"
       if [[ "$reason" == *ook* || "$stage" == *TEST_TRAFFIC* ]]; then
-        log "the release check's log lines are in the log group /ecs/<app>-<env> (streams of the function <app>-<env>-release-check)"
+        log "the release check's log lines are in the log group ${log_group:-/ecs/$cluster} (streams of the function $cluster-release-check): aws logs tail ${log_group:-/ecs/$cluster} --since 1h"
       fi
       [[ "$status" != ROLLBACK_FAILED ]] \
         || log "ROLLBACK_FAILED: ECS could not restore the previous revision; check the service's events and tasks now"

@@ -6,9 +6,9 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 aws_region_setup
+env_check
 for stack in "$SERVICE_STACK" "$ALB_STACK"; do
-  info=$(stack_lookup "$stack")
-  read -r stack_name _ <<<"$info"
+  stack_name=$(stack_name_of "$stack")
   for key in $SERVICE_URL_OUTPUTS; do
     url=$(stack_output "$stack_name" "$key")
     if [[ -n "$url" ]]; then

@@ -4,12 +4,16 @@
 # on the load balancer answers status 200 and exactly "Hello world", retrying while the new tasks
 # come up.
 #
+# An HTTPS environment is checked at its DomainName, the name the certificate covers: curl connects to
+# the load balancer's own address (--connect-to DomainName:443:<load balancer DNS name>:443) and checks
+# the certificate against DomainName, so the check works before the DNS record exists and fails when the
+# certificate does not cover the name; a DomainName that does not resolve yet is reported.
+#
 # Environment: DEPLOY_ROLE_ARN and AWS_ID_TOKEN (or AWS credentials), AWS_REGION, optional
-# AWS_ENDPOINT_URL; IMAGE_TAG (default CI_COMMIT_SHA); SERVICE_URL (default: read from the stack
-# outputs; set it to your own domain when the load balancer has a certificate for it, since the
-# certificate does not match the load balancer's DNS name); SMOKE_ATTEMPTS (default 30) and
-# SMOKE_DELAY_SECONDS (default 10); SMOKE_DNS_SECONDS (default 60), how long a name that does not
-# resolve is retried.
+# AWS_ENDPOINT_URL, DEPLOY_ENV; IMAGE_TAG (default CI_COMMIT_SHA); SERVICE_URL (default: the stacks'
+# LoadBalancerUrl output); SMOKE_LB_ADDRESS (default: the alb stack's LoadBalancerDnsName, port 443: where
+# an HTTPS check connects, host:port); SMOKE_ATTEMPTS (default 30) and SMOKE_DELAY_SECONDS (default 10);
+# SMOKE_DNS_SECONDS (default 60), how long a name that does not resolve is retried.
 set -euo pipefail
 # shellcheck source=scripts/ci/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -18,6 +22,7 @@ expected_tag=${IMAGE_TAG:-${CI_COMMIT_SHA:-}}
 [[ -n "$expected_tag" ]] || die "missing IMAGE_TAG or CI_COMMIT_SHA: which image should be running?"
 attempts=${SMOKE_ATTEMPTS:-30}
 delay=${SMOKE_DELAY_SECONDS:-10}
+env_check
 aws_assume_role DEPLOY_ROLE_ARN
 
 # 1. The service runs what the stack deployed. The deploy role may describe our service but not task
@@ -25,8 +30,7 @@ aws_assume_role DEPLOY_ROLE_ARN
 # from the task definition: the stack's ImageTag parameter is the tag we deployed, and the service's
 # PRIMARY deployment runs the stack's task definition (after a circuit-breaker rollback it runs the
 # previous one), has finished rolling out, and runs as many tasks as it wants.
-info=$(stack_lookup "$SERVICE_STACK")
-read -r service_stack _ <<<"$info"
+service_stack=$(stack_name_of "$SERVICE_STACK")
 deployed_tag=$(stack_parameter "$service_stack" "$IMAGE_TAG_PARAMETER")
 if [[ "$deployed_tag" != "$expected_tag" ]]; then
   die "stack $service_stack has $IMAGE_TAG_PARAMETER=${deployed_tag:-<none>}, not $expected_tag: the deploy did not update it, or CloudFormation rolled it back"
@@ -65,13 +69,23 @@ log "service $service runs $task_definition (image tag $expected_tag), $running 
 url=${SERVICE_URL:-$("$CI_SCRIPTS_DIR/service-url.sh")}
 url=${url%/}
 dns_seconds=${SMOKE_DNS_SECONDS:-60}
+connect=()
+if [[ "$url" == https://* ]]; then
+  host=${url#https://}
+  host=${host%%[:/]*}
+  lb=${SMOKE_LB_ADDRESS:-$(stack_output "$(stack_name_of "$ALB_STACK")" LoadBalancerDnsName):443}
+  connect=(--connect-to "$host:443:$lb")
+  log "checking $url at the load balancer ($lb), with the certificate checked for $host"
+  getent hosts "$host" >/dev/null \
+    || log "warning: $host does not resolve: create its DNS record (a CNAME, or an alias, to ${lb%:*}); users cannot reach the service without it"
+fi
 body_file=$(mktemp)
 trap 'rm -f "$body_file" "$body_file.err"' EXIT
 dns_failing_since=""
 for ((attempt = 1; attempt <= attempts; attempt++)); do
   curl_status=0
-  http_status=$(curl --silent --show-error --max-time 5 --output "$body_file" --write-out '%{http_code}' \
-    "$url/hello" 2>"$body_file.err") || curl_status=$?
+  http_status=$(curl --silent --show-error --max-time 5 ${connect[@]+"${connect[@]}"} --output "$body_file" \
+    --write-out '%{http_code}' "$url/hello" 2>"$body_file.err") || curl_status=$?
   if ((curl_status == 0)); then
     dns_failing_since=""
     body=$(cat "$body_file"; printf x)

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Prints the parameter values the pipeline passes to one stack, one Key=Value a line, for the
-# parameters that stack declares in templates/stacks.json:
-#   AppName  <- APP_NAME, EnvName <- ENV_NAME (or DEPLOY_ENV), ImageTag <- IMAGE_TAG (when set)
-#   any Name <- the value the DEPLOY_ENV environment of stacks.json gives it (dev, prod)
-#   any Name <- CFN_PARAM_Name (a CI/CD variable, for example CFN_PARAM_MaxCapacity=10), over all of the above
-# A parameter the environment lists as required (prod: the alb stack's CertificateArn) must come
-# from CFN_PARAM_Name, or the script fails.
-# Parameters with no value here keep their current value on an existing stack (what
-# "aws cloudformation deploy" does) or take the template's default on a new one.
+# Prints the deploy-time parameter values the pipeline passes to one stack of the DEPLOY_ENV
+# environment, one Key=Value a line. The templates hold every other value (cfn-gen wrote the
+# environment into them), so these are only what is known when the job runs:
+#   ImageTag                        <- IMAGE_TAG (the commit SHA)
+#   LiveProductionTargetGroup,
+#   LiveTestTargetGroup             <- the live listener rules of the alb stack (lib.sh, live_target_groups)
+#   any other Name                  <- CFN_PARAM_<Name> (CI/CD variables, such as CFN_PARAM_CertificateArn)
+# A parameter without a default in the template (stacks.json: "required") must get a value, or the
+# script fails naming the variable to set; CFN_PARAM_<Name> overrides any of the above.
+# Needs AWS credentials only for the alb stack (to read the live rules).
 #
 # usage: stack-params.sh NAME
 set -euo pipefail
@@ -16,34 +17,38 @@ source "$(dirname "$0")/lib.sh"
 
 (($# == 1)) || die "usage: stack-params.sh NAME"
 name=$1
-stack_lookup "$name" >/dev/null # fails naming the known stacks when NAME is not one
 env_check
-mapfile -t required < <(env_value ".required[\"$name\"][]?")
-for param in "${required[@]+"${required[@]}"}"; do
-  override="CFN_PARAM_$param"
-  [[ -n "${!override:-}" ]] || die "environment $DEPLOY_ENV needs $override for stack $name (see docs/deploying.md)"
-done
+stack=$(stack_json "$name")
+[[ -n "$stack" ]] || die "no stack '$name' in environment $DEPLOY_ENV (known: $(env_value '[.stacks[].name] | join(", ")'))"
 
-mapfile -t declared < <(jq -r --arg name "$name" \
-  '.stacks[] | select(.name == $name) | (.parameters // [])[] | .name' "$STACKS_FILE")
+declare -A live=()
+if [[ "$name" == "$ALB_STACK" ]]; then
+  for kv in $(live_target_groups "$(jq -r .stackName <<<"$stack")"); do
+    live[${kv%%=*}]=${kv#*=}
+  done
+fi
 
-for param in "${declared[@]+"${declared[@]}"}"; do
+missing=()
+while IFS=$'\t' read -r param required description; do
+  [[ -n "$param" ]] || continue
   [[ "$param" =~ ^[A-Za-z0-9]+$ ]] || die "stack $name: parameter name '$param' is not alphanumeric"
   override="CFN_PARAM_$param"
   value=""
-  env_set=$(env_value ".parameters[\"$name\"] | has(\"$param\") // false")
   if [[ -n "${!override+set}" ]]; then
     value=${!override}
-  elif [[ "$env_set" == true ]]; then
-    value=$(env_value ".parameters[\"$name\"][\"$param\"]")
-  elif [[ "$param" == AppName ]]; then
-    value=${APP_NAME:-}
-  elif [[ "$param" == EnvName ]]; then
-    value=${ENV_NAME:-}
   elif [[ "$param" == "$IMAGE_TAG_PARAMETER" ]]; then
     value=${IMAGE_TAG:-}
+  elif [[ -n "${live[$param]:-}" ]]; then
+    value=${live[$param]}
   fi
-  if [[ -n "$value" || -n "${!override+set}" || "$env_set" == true ]]; then
+  if [[ -n "$value" ]]; then
     printf '%s=%s\n' "$param" "$value"
+  elif [[ "$required" == true && "$param" == "$IMAGE_TAG_PARAMETER" ]]; then
+    missing+=("IMAGE_TAG or CI_COMMIT_SHA ($description)")
+  elif [[ "$required" == true ]]; then
+    missing+=("$override ($description)")
   fi
-done
+done < <(jq -r '.parameters[] | [.name, (.required | tostring), .description] | @tsv' <<<"$stack")
+if ((${#missing[@]})); then
+  die "environment $DEPLOY_ENV, stack $name needs: $(printf '%s; ' "${missing[@]}" | sed 's/; $//') (set them as CI/CD variables scoped to the environment $DEPLOY_ENV; docs/deploying.md)"
+fi

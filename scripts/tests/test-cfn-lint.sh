@@ -8,7 +8,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 mkdir templates
-cp "$repo/scripts/requirements-cfn-lint.txt" requirements.txt
+cp "$repo/scripts/requirements.txt" requirements.txt
 export CFN_LINT_REQUIREMENTS=$work/requirements.txt
 
 # A log group without DeletionPolicy and UpdateReplacePolicy: informational finding I3011 only.

@@ -1,72 +1,56 @@
 #!/usr/bin/env bash
-# Tests of stack-list.sh and stack-params.sh against fixtures/stacks.json.
+# Tests of stack-list.sh and stack-params.sh over the committed templates/stacks.json.
 # shellcheck source=scripts/ci/tests/testlib.sh
 source "$(dirname "$0")/testlib.sh"
 
-test_pipeline_stacks_in_deploy_order_with_defaults() {
+test_the_pipelines_stacks_of_each_environment_in_deploy_order() {
   run_script stack-list.sh
   assert_status 0
-  assert_eq "$out" "ecr hello-prod-ecr templates/ecr.yaml -
-network hello-prod-network templates/network.yaml -
-alb hello-prod-alb templates/alb.yaml -
-service hello-prod-service templates/service.yaml CAPABILITY_NAMED_IAM"
+  assert_eq "$out" $'network hello-dev-network templates/dev/network.yaml CAPABILITY_NAMED_IAM\nalb hello-dev-alb templates/dev/alb.yaml -\nservice hello-dev-service templates/dev/service.yaml CAPABILITY_NAMED_IAM'
+  DEPLOY_ENV=prod run_script stack-list.sh --only alb
+  assert_eq "$out" "alb hello-prod-alb templates/prod/alb.yaml -"
 }
 
-test_app_and_env_names_come_from_ci_variables() {
-  APP_NAME=shop ENV_NAME=staging run_script stack-list.sh --except ecr --except network
-  assert_status 0
-  assert_eq "$out" "alb shop-staging-alb templates/alb.yaml -
-service shop-staging-service templates/service.yaml CAPABILITY_NAMED_IAM"
+test_all_includes_what_an_administrator_deploys() {
+  DEPLOY_ENV=prod run_script stack-list.sh --all --except network --except alb --except service
+  assert_eq "$out" $'ecr hello-ecr templates/ecr.yaml -\ngitlab-oidc gitlab-oidc-hello-prod templates/prod/gitlab-oidc.yaml CAPABILITY_IAM'
 }
 
-test_all_includes_the_administrator_stack() {
-  run_script stack-list.sh --all --only gitlab-oidc
-  assert_status 0
-  assert_eq "$out" "gitlab-oidc gitlab-oidc-hello-prod templates/gitlab-oidc.yaml CAPABILITY_IAM"
-}
-
-test_unknown_stack_names_the_known_ones() {
-  run_script stack-list.sh --only netwrok
+test_an_unknown_stack_or_environment_names_the_known_ones() {
+  run_script stack-list.sh --only nope
   assert_status 1
-  assert_contains "$err" "unknown stack(s) netwrok; known: gitlab-oidc, ecr, network, alb, service"
-}
-
-test_invalid_stack_name_from_variables_is_rejected() {
-  APP_NAME="my app" run_script stack-list.sh
+  assert_contains "$err" "unknown stack(s) nope; known: ecr, gitlab-oidc, network, alb, service"
+  DEPLOY_ENV="" run_script stack-list.sh
   assert_status 1
-  assert_contains "$err" 'becomes "my app-prod-ecr", which CloudFormation rejects'
-}
-
-test_bad_deployed_by_names_the_allowed_values() {
-  jq '.stacks[1].deployedBy = "robot"' templates/stacks.json >s.json
-  STACKS_FILE=s.json run_script stack-list.sh
+  assert_contains "$err" "missing CI/CD variable: DEPLOY_ENV (one of: dev, prod)"
+  STACKS_FILE=missing.json run_script stack-list.sh
   assert_status 1
-  assert_contains "$err" 'stack ecr: deployedBy is "robot"; allowed: pipeline, administrator'
+  assert_contains "$err" "missing.json not found (run the build: cfn-gen writes it next to the templates)"
 }
 
-test_missing_key_is_named() {
-  jq 'del(.stacks[2].template)' templates/stacks.json >s.json
-  STACKS_FILE=s.json run_script stack-list.sh
-  assert_status 1
-  assert_contains "$err" 'stack network: key "template" must be a non-empty string'
-}
-
-test_missing_stacks_file_says_how_to_get_it() {
-  STACKS_FILE=nope.json run_script stack-list.sh
-  assert_status 1
-  assert_contains "$err" "nope.json not found"
-}
-
-test_params_pass_only_declared_parameters_with_a_value() {
-  IMAGE_TAG=abc123 APP_NAME=shop CFN_PARAM_DesiredCount=3 CFN_PARAM_VpcCidr=10.1.0.0/16 \
-    run_script stack-params.sh service
-  assert_status 0
-  assert_eq "$out" "AppName=shop
-ImageTag=abc123
-DesiredCount=3"
+test_params_are_only_the_deploy_time_values() {
   run_script stack-params.sh network
   assert_status 0
   assert_eq "$out" ""
+  IMAGE_TAG=abc run_script stack-params.sh service
+  assert_eq "$out" "ImageTag=abc"
+  # A new alb stack takes the template's first weights (nothing is live yet).
+  run_script stack-params.sh alb
+  assert_eq "$out" ""
+  CFN_PARAM_LiveProductionTargetGroup=AlternateTargetGroup run_script stack-params.sh alb
+  assert_eq "$out" "LiveProductionTargetGroup=AlternateTargetGroup"
+}
+
+test_a_required_value_is_named_with_what_to_set() {
+  run_script stack-params.sh service
+  assert_status 1
+  assert_contains "$err" "environment dev, stack service needs: IMAGE_TAG or CI_COMMIT_SHA"
+  DEPLOY_ENV=prod IMAGE_TAG=abc run_script stack-params.sh service
+  assert_status 1
+  assert_contains "$err" "CFN_PARAM_AlarmTopicArn (The SNS topic the alarms notify (ALARM and OK). Required.)"
+  DEPLOY_ENV=prod CFN_PARAM_CertificateArn=arn CFN_PARAM_DomainName=hello.example.org run_script stack-params.sh alb
+  assert_status 0
+  assert_eq "$out" $'CertificateArn=arn\nDomainName=hello.example.org'
 }
 
 run_tests

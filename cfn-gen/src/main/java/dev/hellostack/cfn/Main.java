@@ -2,7 +2,6 @@ package dev.hellostack.cfn;
 
 import dev.hellostack.cfn.changeset.ChangeSetSummary;
 import dev.hellostack.cfn.generate.GenerateCommand;
-import dev.hellostack.cfn.resolve.ResolveCommand;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -28,7 +27,6 @@ public final class Main {
         COMMANDS.put("generate", GenerateCommand::run);
         // ---- SUBCOMMAND REGISTRATION: add further subcommands here, one line each. ----
         COMMANDS.put("changeset-summary", ChangeSetSummary::run);
-        COMMANDS.put("resolve", ResolveCommand::run);
     }
 
     private Main() {

@@ -22,6 +22,13 @@ import java.util.Set;
  * @param status the change set's {@code Status}, for example {@code CREATE_COMPLETE} or {@code FAILED}
  * @param statusReason the change set's {@code StatusReason}, empty when AWS gives none
  * @param changes the resource changes in the order AWS lists them
+ * @param outputChanges what the change set would do to the stack's outputs and exports, which
+ *                      describe-change-set does not list ("+ Name", "- Name", "+ export X", "- export X"),
+ *                      from the new template and the deployed outputs the preview adds to the file
+ *                      (keys TemplateFile and DeployedOutputs)
+ * @param recreate whether the stack is ROLLBACK_COMPLETE after a failed first create: no change set can be
+ *                 made for it (CloudFormation can only delete it), the deploy deletes it and creates it
+ *                 again, so the template's resources are shown as added
  */
 public record ChangeSet(
         String stack,
@@ -29,7 +36,17 @@ public record ChangeSet(
         boolean newStack,
         String status,
         String statusReason,
-        List<ResourceChange> changes) {
+        List<ResourceChange> changes,
+        List<String> outputChanges,
+        boolean recreate) {
+
+    /** What the preview writes for a ROLLBACK_COMPLETE stack instead of a change set (with TemplateFile). */
+    public static final String RECREATE = "RECREATE";
+
+    public ChangeSet(String stack, String stackName, boolean newStack, String status, String statusReason,
+                     List<ResourceChange> changes) {
+        this(stack, stackName, newStack, status, statusReason, changes, List.of(), false);
+    }
 
     /** What CloudFormation would do to one resource. */
     public record ResourceChange(
@@ -59,8 +76,11 @@ public record ChangeSet(
     private static final List<String> NO_CHANGES_REASONS =
             List.of("didn't contain changes", "no updates are to be performed");
 
-    /** True when the change set is empty: nothing would change in the stack. */
+    /** True when nothing would change in the stack: no resource, no output, no export. */
     public boolean noChanges() {
+        if (!outputChanges.isEmpty() || recreate) {
+            return false;
+        }
         if ("FAILED".equals(status)) {
             String reason = statusReason.toLowerCase(Locale.ROOT);
             return NO_CHANGES_REASONS.stream().anyMatch(reason::contains);
@@ -70,7 +90,7 @@ public record ChangeSet(
 
     /** True when the change set could not be created for a reason other than "no changes". */
     public boolean failed() {
-        return !"CREATE_COMPLETE".equals(status) && !noChanges();
+        return !recreate && !"CREATE_COMPLETE".equals(status) && !noChanges();
     }
 
     /**
@@ -123,7 +143,56 @@ public record ChangeSet(
                             rc.path("Replacement").asText(""),
                             changedProperties(rc)));
         }
-        return new ChangeSet(stack, stackName, newStack, status, reason, List.copyOf(changes));
+        boolean recreate = RECREATE.equals(status);
+        JsonNode template = root.has("TemplateFile") ? readTemplate(root.path("TemplateFile").asText(), source) : null;
+        if (recreate) {
+            if (template == null) {
+                throw new IllegalArgumentException(source + ": status " + RECREATE + " needs the key 'TemplateFile'");
+            }
+            template.path("Resources").properties().forEach(r -> changes.add(new ResourceChange("Add", r.getKey(),
+                    r.getValue().path("Type").asText(), "", List.of())));
+        }
+        List<String> outputs = template != null && root.has("DeployedOutputs") && !recreate
+                ? outputChanges(template, root.path("DeployedOutputs")) : List.of();
+        return new ChangeSet(stack, stackName, newStack || recreate, status, reason, List.copyOf(changes), outputs, recreate);
+    }
+
+    private static JsonNode readTemplate(String path, String source) {
+        try {
+            return new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(Path.of(path).toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(source + ": cannot read TemplateFile " + path + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The outputs and exports the template adds or removes against the deployed stack's Outputs (OutputKey,
+     * ExportName). An export name in the template is compared as written: cfn-gen writes literal names.
+     */
+    static List<String> outputChanges(JsonNode template, JsonNode deployed) {
+        Set<String> before = new LinkedHashSet<>();
+        Set<String> exportsBefore = new LinkedHashSet<>();
+        for (JsonNode o : deployed) {
+            before.add(o.path("OutputKey").asText());
+            if (o.hasNonNull("ExportName")) {
+                exportsBefore.add(o.path("ExportName").asText());
+            }
+        }
+        Set<String> after = new LinkedHashSet<>();
+        Set<String> exportsAfter = new LinkedHashSet<>();
+        template.path("Outputs").properties().forEach(o -> {
+            after.add(o.getKey());
+            JsonNode name = o.getValue().path("Export").path("Name");
+            if (name.isTextual()) {
+                exportsAfter.add(name.asText());
+            }
+        });
+        List<String> out = new ArrayList<>();
+        after.stream().filter(k -> !before.contains(k)).forEach(k -> out.add("+ output " + k));
+        before.stream().filter(k -> !after.contains(k)).forEach(k -> out.add("- output " + k));
+        exportsAfter.stream().filter(k -> !exportsBefore.contains(k)).forEach(k -> out.add("+ export " + k));
+        exportsBefore.stream().filter(k -> !exportsAfter.contains(k)).forEach(k -> out.add("- export " + k));
+        return List.copyOf(out);
     }
 
     /** Names of the properties (or "Tags", "Metadata", ...) a Modify touches, each once, in order. */

@@ -229,10 +229,11 @@ public final class ChangeSetSummary {
     }
 
     /**
-     * A change set that fails with "No export named X found" waits for stack S only when S is a new
-     * stack earlier in the same preview (the first preview of a new environment) and S exports X: the
-     * export appears once S is deployed. Returns those stacks; an empty list means a real failure, for
-     * example an export that a stack outside the preview (gitlab-oidc) should provide, or a misnamed one.
+     * A change set that fails with "No export named X found" waits for stack S when S is earlier in the same
+     * preview, its new template exports X (templates/stacks.json of the merge request) and its own change set
+     * did not fail: a new stack (the first preview of an environment), or an existing one whose change set adds
+     * the export. The deploy runs S first, so the import resolves then. Returns those stacks; an empty list means
+     * a real failure, for example an export that a stack outside the preview should provide, or a misnamed one.
      */
     static List<String> waitsFor(List<ChangeSet> earlier, ChangeSet cs, Exports exports) {
         String missing = missingExport(cs);
@@ -241,7 +242,7 @@ public final class ChangeSetSummary {
         }
         List<String> providers = exports.providers(missing);
         return earlier.stream()
-                .filter(c -> c.newStack() && providers.contains(c.stack()))
+                .filter(c -> !c.failed() && providers.contains(c.stack()))
                 .map(ChangeSet::stack)
                 .toList();
     }
@@ -261,9 +262,9 @@ public final class ChangeSetSummary {
         }
         List<String> waitsFor = waitsFor(earlier, cs, exports);
         if (!waitsFor.isEmpty()) {
-            return "cannot be previewed until the new stack(s) "
+            return "cannot be previewed until "
                     + waitsFor.stream().map(s -> "`" + s + "`").collect(Collectors.joining(", "))
-                    + " are deployed: "
+                    + " (earlier in this preview) is deployed and exports what it imports; the deploy runs it first: "
                     + escapeCell(cs.statusReason());
         }
         String missing = missingExport(cs);
@@ -275,6 +276,12 @@ public final class ChangeSetSummary {
             String reason = cs.statusReason().isBlank() ? "no reason given" : cs.statusReason();
             return "**CHANGE SET " + escapeCell(cs.status()) + "**: " + escapeCell(reason);
         }
+        String outputs = cs.outputChanges().isEmpty() ? ""
+                : (cs.changes().isEmpty() ? "" : "; ") + "outputs: "
+                        + cs.outputChanges().stream().map(o -> "`" + escapeCell(o) + "`").collect(Collectors.joining(", "));
+        if (cs.changes().isEmpty()) {
+            return outputs + " (no resource changes; the change set is executable and the deploy runs it)";
+        }
         Map<String, Integer> byAction = new LinkedHashMap<>();
         for (ResourceChange rc : cs.changes()) {
             byAction.merge(rc.action(), 1, Integer::sum);
@@ -285,14 +292,16 @@ public final class ChangeSetSummary {
                         .collect(Collectors.joining(", "));
         long replacements = cs.changes().stream().filter(ResourceChange::replaces).count();
         long conditional = cs.changes().stream().filter(ResourceChange::mayReplace).count();
-        StringBuilder text = new StringBuilder(cs.newStack() ? "new stack: " : "").append(counts);
+        StringBuilder text = new StringBuilder(cs.recreate()
+                ? "**ROLLBACK_COMPLETE** after a failed first create: the deploy deletes it and creates it again: "
+                : cs.newStack() ? "new stack: " : "").append(counts);
         if (replacements > 0) {
             text.append(", **").append(replacements).append(" REPLACE**");
         }
         if (conditional > 0) {
             text.append(", **").append(conditional).append(" MAY REPLACE**");
         }
-        return text.toString();
+        return text.append(outputs).toString();
     }
 
     private static String replacementCell(ResourceChange rc) {

@@ -30,8 +30,7 @@ public record Exports(Map<String, List<String>> byStack) {
             throw new IllegalArgumentException(file + ": expected a JSON object of stack name to export names");
         }
         Map<String, List<String>> byStack = new LinkedHashMap<>();
-        for (var it = root.fields(); it.hasNext(); ) {
-            var e = it.next();
+        for (var e : root.properties()) {
             if (!e.getValue().isArray()) {
                 throw new IllegalArgumentException(file + ": exports of stack " + e.getKey() + " must be a list");
             }
@@ -51,16 +50,14 @@ public record Exports(Map<String, List<String>> byStack) {
     String whoShouldExport(String export, List<ChangeSet> earlier) {
         List<String> providers = providers(export);
         if (providers.isEmpty()) {
-            return "no stack of templates/stacks.json exports " + export + " (a misnamed import, or AppName/EnvName"
-                    + " differ between the stacks?)";
+            return "no stack of templates/stacks.json exports " + export + " (a misnamed import?)";
         }
         String stack = providers.get(0);
         boolean previewedBefore = earlier.stream().anyMatch(c -> c.stack().equals(stack));
         if (previewedBefore) {
-            return "stack " + stack + " exports it in this template but not yet in AWS: deploy " + stack
-                    + " first, then preview again";
+            return "stack " + stack + " exports it in this template, but its own change set failed (above)";
         }
-        return "stack " + stack + " should export it: is " + stack + " deployed, with the same AppName and EnvName"
-                + " (its stack name in templates/stacks.json)?";
+        return "stack " + stack + " should export it: is " + stack + " deployed (an administrator deploys it; "
+                + "docs/deploying.md)?";
     }
 }

@@ -1,6 +1,8 @@
 package dev.hellostack.cfn.generate;
 
 import dev.hellostack.cfn.model.TemplateException;
+import dev.hellostack.cfn.stacks.Environment;
+import dev.hellostack.cfn.stacks.Environments;
 import dev.hellostack.cfn.stacks.Stack;
 import dev.hellostack.cfn.stacks.Stacks;
 import java.io.IOException;
@@ -24,7 +26,8 @@ public final class GenerateCommand {
 
     public static final String USAGE = """
             usage: java -jar cfn-gen.jar [generate] [--check] [--out DIR]
-              (no option)  write every stack to DIR/<stack>.yaml, plus DIR/stacks.json and DIR/ARCHITECTURE.md
+              (no option)  write every stack to DIR/<env>/<stack>.yaml (DIR/<stack>.yaml when shared by the
+                           environments), plus DIR/stacks.json and DIR/ARCHITECTURE.md
               --check      write nothing; exit 1 with a diff if a file in DIR differs from what would be generated
               --out DIR    the templates directory (default: templates/ in the current directory, which must exist)
             """;
@@ -33,10 +36,11 @@ public final class GenerateCommand {
     }
 
     public static int run(List<String> args, PrintStream out, PrintStream err) {
-        return run(args, Stacks.all(), out, err);
+        return run(args, Stacks.all(), Environments.all(), out, err);
     }
 
-    static int run(List<String> args, List<Stack> stacks, PrintStream out, PrintStream err) {
+    static int run(List<String> args, List<Stack> stacks, List<Environment> environments, PrintStream out,
+                   PrintStream err) {
         boolean check = false;
         Path dir = null;
         for (int i = 0; i < args.size(); i++) {
@@ -72,7 +76,7 @@ public final class GenerateCommand {
         }
         Map<String, String> files;
         try {
-            files = Generator.render(stacks);
+            files = Generator.render(stacks, environments);
         } catch (TemplateException e) {
             err.println("error: " + e.getMessage());
             return 1;
@@ -90,6 +94,7 @@ public final class GenerateCommand {
             Files.createDirectories(dir);
             for (Map.Entry<String, String> f : files.entrySet()) {
                 Path path = dir.resolve(f.getKey());
+                Files.createDirectories(path.getParent());
                 byte[] bytes = f.getValue().getBytes(StandardCharsets.UTF_8);
                 if (Files.exists(path) && Arrays.equals(Files.readAllBytes(path), bytes)) {
                     out.println("unchanged " + path);
@@ -138,14 +143,14 @@ public final class GenerateCommand {
         return 1;
     }
 
-    /** YAML files in dir that the generator does not produce. */
+    /** YAML files in dir (and its environment folders) that the generator does not produce. */
     private static List<String> stale(Path dir, Map<String, String> files) throws IOException {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
         TreeSet<String> stale = new TreeSet<>();
-        try (Stream<Path> list = Files.list(dir)) {
-            list.map(p -> p.getFileName().toString())
+        try (Stream<Path> list = Files.walk(dir, 2)) {
+            list.map(p -> dir.relativize(p).toString().replace('\\', '/'))
                     .filter(n -> n.endsWith(".yaml") || n.endsWith(".yml"))
                     .filter(n -> !files.containsKey(n))
                     .forEach(stale::add);

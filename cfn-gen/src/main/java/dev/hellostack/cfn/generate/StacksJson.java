@@ -9,19 +9,19 @@ import dev.hellostack.cfn.model.Obj;
 import dev.hellostack.cfn.model.Parameter;
 import dev.hellostack.cfn.model.Template;
 import dev.hellostack.cfn.stacks.Environment;
-import dev.hellostack.cfn.stacks.Environments;
+import dev.hellostack.cfn.stacks.ServiceLinkedRoles;
 import dev.hellostack.cfn.stacks.Stack;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
- * {@code templates/stacks.json}: the deploy order and each stack's parameters, capabilities, exports
- * and imports, for the pipeline and the README. Shape:
- * {@code {"stacks":[{"name","template","stackName","deployedBy","capabilities","parameters","exports","imports"}],
- * "environments":[{"name","summary","terminationProtection","parameters":{stack:{Name:value}},"required":{stack:[Name]}}]}}:
- * the named environments (see {@link Environments}), which the pipeline's DEPLOY_ENV selects.
+ * {@code templates/stacks.json}: for each environment, its stacks in deploy order with their stack names,
+ * templates, capabilities, deploy-time parameters (those without a default are required), exports and
+ * imports, for the pipeline's scripts and the bootstrap. Shape:
+ * {@code {"app", "serviceLinkedRoles": [...], "environments": [{"name", "summary", "terminationProtection",
+ * "pushesImages", "stacks": [{"name", "stackName", "template", "deployedBy", "perEnvironment", "capabilities",
+ * "parameters": [{"name", "type", "default"?, "required", "description"}], "exports", "imports"}]}]}}.
  */
 public final class StacksJson {
 
@@ -30,48 +30,39 @@ public final class StacksJson {
     private StacksJson() {
     }
 
-    public static String render(List<Stack> stacks) {
-        List<Object> out = new ArrayList<>();
-        for (Stack s : stacks) {
-            Template t = s.template();
-            List<Object> params = new ArrayList<>();
-            for (Parameter p : t.parameters()) {
-                Map<String, Object> entry = Obj.of("name", p.id(), "type", p.type());
-                if (p.defaultAsString() != null) {
-                    entry.put("default", p.defaultAsString());
-                }
-                entry.put("description", p.description());
-                params.add(entry);
-            }
-            out.add(Obj.of(
-                    "name", s.name(),
-                    "template", "templates/" + s.name() + ".yaml",
-                    "stackName", s.stackName(),
-                    "deployedBy", s.deployedBy().name(),
-                    "capabilities", t.capabilities(),
-                    "parameters", params,
-                    "exports", t.exportNames(),
-                    "imports", t.importNames()));
-        }
-        List<Object> environments = new ArrayList<>();
-        for (Environment env : Environments.all()) {
-            Map<String, Object> values = new TreeMap<>();
-            Map<String, Object> required = new TreeMap<>();
+    public static String render(List<Stack> stacks, List<Environment> environments) {
+        List<Object> envs = new ArrayList<>();
+        for (Environment env : environments) {
+            List<Object> out = new ArrayList<>();
             for (Stack s : stacks) {
-                Map<String, String> v = new TreeMap<>(env.values().getOrDefault(s.name(), Map.of()));
-                if (!v.isEmpty()) {
-                    values.put(s.name(), v);
+                Template t = s.template(env);
+                List<Object> params = new ArrayList<>();
+                for (Parameter p : t.parameters()) {
+                    Map<String, Object> entry = Obj.of("name", p.id(), "type", p.type());
+                    if (p.defaultAsString() != null) {
+                        entry.put("default", p.defaultAsString());
+                    }
+                    entry.put("required", p.defaultAsString() == null);
+                    entry.put("description", p.description());
+                    params.add(entry);
                 }
-                if (!env.requiredParameters(s.name()).isEmpty()) {
-                    required.put(s.name(), env.requiredParameters(s.name()));
-                }
+                out.add(Obj.of(
+                        "name", s.name(),
+                        "stackName", s.stackName(env),
+                        "template", "templates/" + Generator.path(s, env),
+                        "deployedBy", s.deployedBy().name(),
+                        "perEnvironment", s.perEnvironment(),
+                        "capabilities", t.capabilities(),
+                        "parameters", params,
+                        "exports", t.exportNames(),
+                        "imports", t.importNames()));
             }
-            environments.add(Obj.of(
+            envs.add(Obj.of(
                     "name", env.name(),
                     "summary", env.summary(),
-                    "terminationProtection", env.terminationProtection(),
-                    "parameters", values,
-                    "required", required));
+                    "terminationProtection", env.pipeline().terminationProtection(),
+                    "pushesImages", env.pipeline().pushesImages(),
+                    "stacks", out));
         }
         DefaultPrettyPrinter printer = new DefaultPrettyPrinter(Separators.createDefaultInstance()
                 .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
@@ -80,7 +71,10 @@ public final class StacksJson {
                 .withObjectIndenter(new DefaultIndenter("  ", "\n"))
                 .withArrayIndenter(new DefaultIndenter("  ", "\n"));
         try {
-            return JSON.writer(printer).writeValueAsString(Obj.of("stacks", out, "environments", environments)) + "\n";
+            return JSON.writer(printer).writeValueAsString(Obj.of(
+                    "app", environments.get(0).app(),
+                    "serviceLinkedRoles", ServiceLinkedRoles.SERVICES,
+                    "environments", envs)) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write stacks.json", e);
         }

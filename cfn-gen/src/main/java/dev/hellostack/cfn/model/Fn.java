@@ -79,17 +79,13 @@ public sealed interface Fn {
         return new Or(List.of(conditions));
     }
 
-    /** {@code Fn::Contains}, a rule function: true when value is one of the strings in list. */
-    static Contains contains(List<String> list, Object value) {
-        return new Contains(list, value);
-    }
-
     static Split split(String delimiter, Object source) {
         return new Split(delimiter, source);
     }
 
-    static Cidr cidr(Object ipBlock, Object count, Object cidrBits) {
-        return new Cidr(ipBlock, count, cidrBits);
+    /** {@code Fn::FindInMap [map, topKey, secondKey]}: a value of a Mappings section of the same template. */
+    static FindInMap findInMap(String map, Object topKey, String secondKey) {
+        return new FindInMap(map, topKey, secondKey);
     }
 
     // ---- the intrinsics ----
@@ -288,19 +284,6 @@ public sealed interface Fn {
         }
     }
 
-    /** {@code Fn::Contains} (rules only): [list of strings, value]. */
-    record Contains(List<String> list, Object value) implements Fn {
-        public Contains {
-            list = List.copyOf(list);
-            Objects.requireNonNull(value, "Fn::Contains value");
-        }
-
-        @Override
-        public Object toCfn() {
-            return Map.of("Fn::Contains", List.of(list, value));
-        }
-    }
-
     record Split(String delimiter, Object source) implements Fn {
         public Split {
             Objects.requireNonNull(delimiter, "Fn::Split delimiter");
@@ -313,17 +296,17 @@ public sealed interface Fn {
         }
     }
 
-    /** {@code Fn::Cidr}: [ipBlock, count, cidrBits]; count and cidrBits are integers or intrinsics. */
-    record Cidr(Object ipBlock, Object count, Object cidrBits) implements Fn {
-        public Cidr {
-            Objects.requireNonNull(ipBlock, "Fn::Cidr ipBlock");
-            Objects.requireNonNull(count, "Fn::Cidr count");
-            Objects.requireNonNull(cidrBits, "Fn::Cidr cidrBits");
+    /** {@code Fn::FindInMap}: the map's name, a top-level key (usually {@code AWS::Region}) and a second-level key. */
+    record FindInMap(String map, Object topKey, String secondKey) implements Fn {
+        public FindInMap {
+            requireText(map, "Fn::FindInMap map");
+            Objects.requireNonNull(topKey, "Fn::FindInMap top-level key");
+            requireText(secondKey, "Fn::FindInMap second-level key");
         }
 
         @Override
         public Object toCfn() {
-            return Map.of("Fn::Cidr", List.of(ipBlock, count, cidrBits));
+            return Map.of("Fn::FindInMap", List.of(map, topKey, secondKey));
         }
     }
 

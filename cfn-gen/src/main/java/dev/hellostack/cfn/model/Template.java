@@ -29,7 +29,7 @@ public final class Template {
     private final String description;
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
     private final Map<String, Fn> conditions = new LinkedHashMap<>();
-    private final Map<String, Map<String, Object>> rules = new LinkedHashMap<>();
+    private final Map<String, Map<String, Map<String, Object>>> mappings = new LinkedHashMap<>();
     private final Map<String, Resource> resources = new LinkedHashMap<>();
     private final Map<String, Output> outputs = new LinkedHashMap<>();
     private final Map<String, List<String>> parameterGroups = new LinkedHashMap<>();
@@ -69,15 +69,15 @@ public final class Template {
     }
 
     /**
-     * Declares a rule: CloudFormation refuses the parameter values (before it changes anything) when assertion
-     * is false. Rules may use Fn::And, Fn::Or, Fn::Not, Fn::Equals, Fn::Contains and Ref of parameters.
+     * Declares a mapping: top-level key (such as a Region) to second-level key to value, read with
+     * {@link Fn#findInMap}. Keys are written sorted.
      */
-    public void rule(String id, Fn assertion, String description) {
-        checkLogicalId(id, "rule");
-        if (rules.containsKey(id)) {
-            throw new TemplateException("stack '" + stackName + "': duplicate rule '" + id + "'");
+    public void mapping(String id, Map<String, Map<String, Object>> entries) {
+        checkLogicalId(id, "mapping");
+        if (mappings.containsKey(id)) {
+            throw new TemplateException("stack '" + stackName + "': duplicate mapping '" + id + "'");
         }
-        rules.put(id, Obj.of("Assertions", List.of(Obj.of("Assert", assertion, "AssertDescription", description))));
+        mappings.put(id, entries);
     }
 
     public Resource resource(String id, String type) {
@@ -151,14 +151,6 @@ public final class Template {
     /** Checks every reference in the template; throws a {@link TemplateException} naming the first problem. */
     public void validate() {
         Set<String> usedParameters = new HashSet<>();
-        for (Map.Entry<String, Map<String, Object>> r : rules.entrySet()) {
-            Values.forEachFn(r.getValue(), fn -> {
-                if (fn instanceof Fn.Ref ref && !parameters.containsKey(ref.target())) {
-                    throw new TemplateException("stack '" + stackName + "', rule '" + r.getKey() + "': Ref " + ref.target()
-                            + " is not a parameter (rules can only see parameters)");
-                }
-            });
-        }
         for (Map.Entry<String, Fn> c : conditions.entrySet()) {
             checkReferences(c.getValue(), "stack '" + stackName + "', condition '" + c.getKey() + "'", usedParameters);
         }
@@ -233,6 +225,12 @@ public final class Template {
                     } else {
                         checkName(name, "${" + name + "} in Fn::Sub", where, usedParameters);
                     }
+                }
+            } else if (fn instanceof Fn.FindInMap find) {
+                if (!mappings.containsKey(find.map()) || mappings.get(find.map()).values().stream()
+                        .anyMatch(entry -> !entry.containsKey(find.secondKey()))) {
+                    throw new TemplateException(where + ": Fn::FindInMap " + find.map() + " " + find.secondKey()
+                            + " names no mapping with that key in every entry (mappings: " + mappings.keySet() + ")");
                 }
             } else if (fn instanceof Fn.If anIf) {
                 checkConditionExists(anIf.condition(), where);
@@ -336,10 +334,11 @@ public final class Template {
             parameters.forEach((id, p) -> ps.put(id, p.toCfn()));
             out.put("Parameters", ps);
         }
-        if (!rules.isEmpty()) {
-            Map<String, Object> rs = new LinkedHashMap<>();
-            rules.forEach((id, r) -> rs.put(id, Values.plain(r, "stack '" + stackName + "', rule '" + id + "'")));
-            out.put("Rules", rs);
+        if (!mappings.isEmpty()) {
+            Map<String, Object> ms = new LinkedHashMap<>();
+            mappings.forEach((id, m) -> ms.put(id, Values.plain(new java.util.TreeMap<>(m),
+                    "stack '" + stackName + "', mapping '" + id + "'")));
+            out.put("Mappings", ms);
         }
         if (!conditions.isEmpty()) {
             Map<String, Object> cs = new LinkedHashMap<>();

@@ -1,14 +1,14 @@
 package dev.hellostack.cfn.stacks;
 
-import dev.hellostack.cfn.model.Fn;
 import dev.hellostack.cfn.model.Obj;
-import dev.hellostack.cfn.model.Parameter;
 import dev.hellostack.cfn.model.Resource;
 import dev.hellostack.cfn.model.Template;
 
 /**
- * The container image repository: immutable tags, scan on push, encryption at rest, a lifecycle
- * policy, and kept when the stack is deleted. The pipeline pushes to its URI; the service imports it.
+ * The container image repository, one for the application and shared by every environment: the default
+ * branch pushes each image once, dev runs it, and prod is a promotion of the same image (same tag, same
+ * digest; tags are immutable). Scan on push, AES256 encryption at rest, a lifecycle policy, kept when the
+ * stack is deleted. Deployed by an administrator (bootstrap), so no pipeline role can change or delete it.
  */
 public final class EcrStack implements Stack {
 
@@ -22,51 +22,47 @@ public final class EcrStack implements Stack {
     }
 
     @Override
-    public String summary() {
-        return "ECR repository: immutable tags, scan on push, AES256 or KMS encryption, lifecycle policy, retained on delete";
+    public boolean perEnvironment() {
+        return false;
     }
 
     @Override
-    public Template template() {
-        Template t = new Template(name(), "hello-stack: ECR repository for the application image "
-                + "(immutable tags, scan on push, lifecycle policy, retained on stack deletion).");
-        AppEnv app = AppEnv.declare(t);
-        Parameter keep = t.parameter("KeepTaggedImages", "Number")
-                .defaultValue(100)
-                .range(1, 1000)
-                .description("How many tagged images to keep; older ones expire. Untagged images expire after 7 days.")
-                .constraintDescription("KeepTaggedImages: an integer from 1 to 1000.");
-        Parameter kmsKey = t.parameter("KmsKeyArn", "String")
-                .defaultValue("")
-                .allowedPattern("^$|^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$")
-                .description("ARN of a KMS key to encrypt images with; empty uses AES256 (S3-managed keys).")
-                .constraintDescription("KmsKeyArn: empty, or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>).");
-        t.parameterGroup("Application", app.appName, app.envName);
-        t.parameterGroup("Images", keep, kmsKey);
+    public DeployedBy deployedBy() {
+        return DeployedBy.administrator;
+    }
 
-        Fn.Condition useKms = t.condition("UseKmsKey", Fn.not(Fn.equalsFn(kmsKey.ref(), "")));
+    @Override
+    public String summary() {
+        return "ECR repository of the application, shared by every environment: immutable tags, scan on push, AES256, "
+                + "lifecycle policy, retained on delete";
+    }
 
+    @Override
+    public Template template(Environment env) {
+        Template t = new Template(name(), "hello-stack: the application's image repository, shared by every environment "
+                + "(immutable tags, scan on push, lifecycle policy, retained on stack deletion). Deployed by an administrator.");
+        // RetainExceptOnCreate: a stack operation that created it and then rolled back deletes it, so a failed
+        // first create can be retried under the same name; afterwards it is kept with its images.
         Resource repo = t.resource("Repository", "AWS::ECR::Repository")
-                .deletionPolicy(Resource.Policy.Retain)
+                .deletionPolicy(Resource.Policy.RetainExceptOnCreate)
                 .updateReplacePolicy(Resource.Policy.Retain)
-                .prop("RepositoryName", AppEnv.name(""))
+                .prop("RepositoryName", env.app())
                 .prop("ImageTagMutability", "IMMUTABLE")
                 .prop("ImageScanningConfiguration", Obj.of("ScanOnPush", true))
-                .prop("EncryptionConfiguration", Obj.of(
-                        "EncryptionType", Fn.ifThen(useKms, "KMS", "AES256"),
-                        "KmsKey", Fn.ifThen(useKms, kmsKey.ref(), Fn.Pseudo.NO_VALUE)))
-                .prop("LifecyclePolicy", Obj.of("LifecyclePolicyText", Fn.sub(LIFECYCLE_POLICY)))
-                .prop("Tags", app.tags());
+                .prop("EncryptionConfiguration", Obj.of("EncryptionType", "AES256"))
+                .prop("LifecyclePolicy", Obj.of("LifecyclePolicyText",
+                        LIFECYCLE_POLICY.replace("${KeepTaggedImages}", String.valueOf(Environments.KEEP_TAGGED_IMAGES))))
+                .prop("Tags", Obj.tags(java.util.Map.of(AppEnv.APP_TAG, env.app())));
 
         t.output("RepositoryName", repo.ref())
                 .description("Name of the image repository.")
-                .export(AppEnv.exportName(REPOSITORY_NAME));
+                .export(env.app() + "-" + REPOSITORY_NAME);
         t.output("RepositoryArn", repo.getAtt("Arn"))
                 .description("ARN of the image repository.")
-                .export(AppEnv.exportName(REPOSITORY_ARN));
+                .export(env.app() + "-" + REPOSITORY_ARN);
         t.output("RepositoryUri", repo.getAtt("RepositoryUri"))
-                .description("URI the pipeline pushes images to and the service pulls them from.")
-                .export(AppEnv.exportName(REPOSITORY_URI));
+                .description("URI the pipeline pushes images to and the services pull them from.")
+                .export(env.app() + "-" + REPOSITORY_URI);
         return t;
     }
 

@@ -6,39 +6,37 @@ import dev.hellostack.cfn.model.Parameter;
 import dev.hellostack.cfn.model.Resource;
 import dev.hellostack.cfn.model.Template;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Lets GitLab CI/CD jobs reach AWS without stored keys: an IAM OIDC provider for GitLab and three
- * roles, each limited to this application's stacks, repository and log groups by name.
+ * Lets GitLab CI/CD jobs reach AWS without stored keys: an IAM OIDC provider for GitLab and the roles of one
+ * environment, each limited to that environment's stacks by name.
  *
  * <ul>
- *   <li>ChangeSetRole, for merge-request pipelines (any branch of the project): create, describe and
- *       delete change sets, read stacks; it cannot execute a change set.</li>
- *   <li>DeployRole, for the default branch only: push images to our repository, run change sets on our
- *       stacks, and pass only the CloudFormation execution role.</li>
- *   <li>ImageTagRole, for tag pipelines (Git tags matching ReleaseTagPattern): add the Git tag to an
- *       image the default branch already pushed; it cannot upload layers, so it cannot bring a new image.</li>
- *   <li>CloudFormationExecutionRole, assumed by CloudFormation itself: creates what the stacks hold.
- *       Roles it creates must carry the WorkloadPermissionsBoundary, so a template cannot create a
- *       role more powerful than the workload needs.</li>
+ *   <li>ChangeSetRole, for merge-request pipelines (any branch of the project): create, describe and delete
+ *       change sets, read stacks; it cannot execute a change set.</li>
+ *   <li>DeployRole, for the default branch only: run change sets on the environment's stacks, pass only the
+ *       CloudFormation execution role, follow the service's releases; in the environment that builds the
+ *       images (dev), push them to the application's repository.</li>
+ *   <li>ImageTagRole, for tag pipelines (Git tags matching ReleaseTagPattern), where images are pushed: add
+ *       the Git tag to an image already in the repository; it cannot upload layers.</li>
+ *   <li>CloudFormationExecutionRole, assumed by CloudFormation itself: creates what the environment's stacks
+ *       hold, with service-level actions on resources named or tagged for this environment (see
+ *       {@link #executionPolicy}), and creates roles only under the permissions boundary.</li>
  * </ul>
  *
- * <p>Deployed once per application and environment by an administrator. Its stack name,
- * {@code gitlab-oidc-<AppName>-<EnvName>}, lies outside the {@code <AppName>-<EnvName>-*} names the
- * deploy role may touch, so the pipeline cannot change its own permissions.
+ * <p>Deployed once per environment by an administrator. Its stack name, {@code gitlab-oidc-<app>-<env>}, lies
+ * outside the {@code <app>-<env>-*} names the deploy role may touch, so the pipeline cannot change its own
+ * permissions.
  */
 public final class GitlabOidcStack implements Stack {
 
     static final String BOUNDARY_EXPORT = "PermissionsBoundaryArn";
-    /** Listener rules of our load balancer (their ARNs name it): listener-rule/app/NAME/LB-ID/LISTENER-ID/RULE-ID. */
-    static final String LISTENER_RULES =
-            "elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:listener-rule/app/${AppName}-${EnvName}/*";
-    /** Lambda functions of this app and environment (ServiceStack's release check). */
-    static final String FUNCTIONS = "lambda:${AWS::Region}:${AWS::AccountId}:function:${AppName}-${EnvName}-*";
-    /** CloudWatch alarms of this app and environment (ReleaseAlarm). */
-    static final String ALARMS = "cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:${AppName}-${EnvName}-*";
+    static final String EXECUTION_ROLE_EXPORT = "CloudFormationExecutionRoleArn";
+    /** The role session the jobs ask for (scripts/ci/lib.sh): room for the longest deploy job (.gitlab-ci.yml). */
+    public static final int MAX_SESSION_SECONDS = 7200;
 
     /**
      * The trust policy, as Fn::Sub text because the condition keys start with the provider host
@@ -61,22 +59,19 @@ public final class GitlabOidcStack implements Stack {
             }
             """;
     private static final String AUD = "\"${GitLabHost}:aud\": \"${Audience}\"";
-    private static final String SUB = "\"${GitLabHost}:sub\": \"project_path:${ProjectPath}:ref_type:branch:ref:%s\"";
+    private static final String SUB = "\"${GitLabHost}:sub\": \"project_path:${ProjectPath}:ref_type:%s:ref:%s\"";
 
     /** Merge-request pipelines: the audience, and any branch of the project. */
     static final String ANY_BRANCH_CONDITION = """
                     "StringEquals": { %s },
                     "StringLike": { %s }\
-            """.formatted(AUD, SUB.formatted("*"));
+            """.formatted(AUD, SUB.formatted("branch", "*"));
 
-    /**
-     * Tag pipelines: the audience, and a Git tag matching ReleaseTagPattern. GitLab issues tag
-     * pipelines' tokens with {@code ref_type:tag}, which the branch conditions never match.
-     */
+    /** Tag pipelines: the audience, and a Git tag matching ReleaseTagPattern (GitLab issues them ref_type:tag). */
     static final String RELEASE_TAG_CONDITION = """
                     "StringEquals": { %s },
-                    "StringLike": { "${GitLabHost}:sub": "project_path:${ProjectPath}:ref_type:tag:ref:${ReleaseTagPattern}" }\
-            """.formatted(AUD);
+                    "StringLike": { %s }\
+            """.formatted(AUD, SUB.formatted("tag", "${ReleaseTagPattern}"));
 
     /** Deploy jobs: the audience, and only the default branch. */
     static final String DEFAULT_BRANCH_CONDITION = """
@@ -84,7 +79,7 @@ public final class GitlabOidcStack implements Stack {
                       %s,
                       %s
                     }\
-            """.formatted(AUD, SUB.formatted("${DefaultBranch}"));
+            """.formatted(AUD, SUB.formatted("branch", "${DefaultBranch}"));
 
     @Override
     public String name() {
@@ -92,8 +87,8 @@ public final class GitlabOidcStack implements Stack {
     }
 
     @Override
-    public String stackName() {
-        return "gitlab-oidc-${AppName}-${EnvName}";
+    public String stackName(Environment env) {
+        return "gitlab-oidc-" + env.prefix();
     }
 
     @Override
@@ -103,18 +98,20 @@ public final class GitlabOidcStack implements Stack {
 
     @Override
     public String summary() {
-        return "GitLab OIDC provider; change-set role (merge requests), deploy role (default branch), "
-                + "image-tag role (release tags), CloudFormation execution role; permissions boundary for workload roles";
+        return "GitLab OIDC provider; change-set role (merge requests), deploy role (default branch), image-tag role "
+                + "(release tags), CloudFormation execution role; permissions boundary for workload roles";
     }
 
     @Override
-    public Template template() {
+    public Template template(Environment env) {
+        AppEnv app = new AppEnv(env);
         Template t = new Template(name(), "hello-stack: GitLab OIDC identity provider and the least-privilege roles the "
-                + "pipeline uses (change sets, deploy, CloudFormation execution). Deployed once by an administrator.");
-        AppEnv app = AppEnv.declare(t);
+                + "pipeline uses in " + env.name() + " (change sets, deploy, CloudFormation execution). Deployed once by an "
+                + "administrator.");
         Parameter url = t.parameter("GitLabUrl", "String")
                 .defaultValue("https://gitlab.com")
                 .allowedPattern("^https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?$")
+                .length(9, 200)
                 .description("URL of the GitLab instance that issues the job tokens (no path, no trailing slash).")
                 .constraintDescription("GitLabUrl: https:// followed by a host name, such as https://gitlab.com.");
         Parameter audience = t.parameter("Audience", "String")
@@ -124,156 +121,145 @@ public final class GitlabOidcStack implements Stack {
                 .constraintDescription("Audience: 1 to 255 characters.");
         Parameter project = t.parameter("ProjectPath", "String")
                 .allowedPattern("^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$")
+                .length(3, 255)
                 .description("GitLab project path, GROUP/PROJECT (or GROUP/SUBGROUP/PROJECT), that may assume the roles. Required.")
                 .constraintDescription("ProjectPath: GROUP/PROJECT, letters, digits, '_', '.', '-' separated by '/'.");
         Parameter branch = t.parameter("DefaultBranch", "String")
                 .defaultValue("main")
                 .allowedPattern("^[A-Za-z0-9_./-]+$")
+                .length(1, 100)
                 .description("The protected branch whose pipelines may deploy.")
                 .constraintDescription("DefaultBranch: a branch name (letters, digits, '_', '.', '/', '-').");
-        Parameter releaseTags = t.parameter("ReleaseTagPattern", "String")
-                .defaultValue("v*")
-                .allowedPattern("^[A-Za-z0-9_.*-]+$")
-                .description("Git tags whose pipelines may add their tag to an image (IAM StringLike: * matches anything). "
-                        + "Protect these tags in GitLab.")
-                .constraintDescription("ReleaseTagPattern: letters, digits, '_', '.', '-' and '*', such as v*.");
+        // Tag pipelines tag images where they are pushed: only that environment trusts them.
+        Parameter releaseTags = null;
+        if (env.pipeline().pushesImages()) {
+            releaseTags = t.parameter("ReleaseTagPattern", "String")
+                    .defaultValue("v*")
+                    .allowedPattern("^[A-Za-z0-9_.*-]+$")
+                    .length(1, 100)
+                    .description("Git tags whose pipelines may add their tag to an image (IAM StringLike: * matches "
+                            + "anything). Protect these tags in GitLab.")
+                    .constraintDescription("ReleaseTagPattern: letters, digits, '_', '.', '-' and '*', such as v*.");
+        }
         Parameter existing = t.parameter("ExistingProviderArn", "String")
                 .defaultValue("")
                 .allowedPattern("^$|^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/.+$")
+                .length(0, 255)
                 .description("ARN of an existing IAM OIDC provider for this GitLab (an account has one per URL). Empty: create it.")
                 .constraintDescription("ExistingProviderArn: empty, or an IAM OIDC provider ARN.");
-        t.parameterGroup("Application", app.appName, app.envName);
-        Parameter mayDelete = t.parameter("PipelineMayDeleteStacks", "String")
-                .defaultValue("true")
-                .allowedValues("true", "false")
-                .description("true: the deploy role may delete this application's stacks (deploy-stacks.sh does so only "
-                        + "to retry a failed first create). false (prod): it may not, so a merge cannot delete them, "
-                        + "and turning termination protection off gains it nothing.")
-                .constraintDescription("PipelineMayDeleteStacks: true or false.");
-        t.parameterGroup("GitLab", url, audience, project, branch, releaseTags, existing);
-        t.parameterGroup("Pipeline", mayDelete);
+        if (releaseTags == null) {
+            t.parameterGroup("GitLab", url, audience, project, branch, existing);
+        } else {
+            t.parameterGroup("GitLab", url, audience, project, branch, releaseTags, existing);
+        }
 
         Fn.Condition create = t.condition("CreateProvider", Fn.equalsFn(existing.ref(), ""));
-        Fn.Condition deletable = t.condition("PipelineDeletesStacks", Fn.equalsFn(mayDelete.ref(), "true"));
-
         Resource provider = t.resource("GitLabOidcProvider", "AWS::IAM::OIDCProvider")
                 .condition(create)
                 .prop("Url", url.ref())
                 .prop("ClientIdList", List.of(audience.ref()))
-                .prop("Tags", app.tags());
+                .prop("Tags", Obj.tags(Map.of(AppEnv.APP_TAG, env.app())));
         Object providerArn = Fn.ifThen(create, provider.ref(), existing.ref());
         Fn host = Fn.select(1, Fn.split("//", url.ref()));
 
-        String stacks = "cloudformation:${AWS::Region}:${AWS::AccountId}:stack/${AppName}-${EnvName}-*/*";
-        String ecrStack = "cloudformation:${AWS::Region}:${AWS::AccountId}:stack/${AppName}-${EnvName}-ecr/*";
-        String changeSets = "cloudformation:${AWS::Region}:${AWS::AccountId}:changeSet/*/*";
-        String repository = "ecr:${AWS::Region}:${AWS::AccountId}:repository/${AppName}-${EnvName}";
-        String roles = "iam::${AWS::AccountId}:role" + AppEnv.ROLE_PATH + "*";
+        String p = env.prefix();
+        Fn.Sub stacks = AppEnv.regional("cloudformation", "stack/" + p + "-*/*");
+        Fn.Sub changeSets = AppEnv.regional("cloudformation", "changeSet/*/*");
+        Fn.Sub repository = AppEnv.regional("ecr", "repository/" + env.app());
 
         Resource boundary = t.resource("WorkloadPermissionsBoundary", "AWS::IAM::ManagedPolicy")
-                .prop("Description", "The most any role created by the application's stacks may do: pull our image, "
-                        + "write our logs")
-                .prop("PolicyDocument", Iam.document(
-                        Iam.allow("EcrLogin", List.of("ecr:GetAuthorizationToken"), "*"),
-                        Iam.allow("PullFromOurRepository",
-                                List.of("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
-                                Iam.arn(repository)),
-                        Iam.allow("FindLogGroups", List.of("logs:DescribeLogGroups"), "*"),
-                        Iam.allow("WriteOurLogGroups",
-                                List.of("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
-                                Iam.arn("logs:${AWS::Region}:${AWS::AccountId}:log-group:/ecs/${AppName}-${EnvName}:*"),
-                                Iam.arn("logs:${AWS::Region}:${AWS::AccountId}:log-group:/vpc/${AppName}-${EnvName}/flow-logs:*")),
-                        // Blue/green releases (ServiceStack): ECS's load-balancer role, the release check, the hook.
-                        Iam.allow("ReadLoadBalancing", ServiceStack.LB_READ_ACTIONS, "*"),
-                        Iam.allow("RegisterTasksInOurTargetGroups", List.of("elasticloadbalancing:DeregisterTargets",
-                                        "elasticloadbalancing:RegisterTargets"),
-                                List.of(Iam.arn("elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:targetgroup/*/*")),
-                                tagged("aws:ResourceTag")),
-                        Iam.allow("ShiftOurListenerRules", List.of("elasticloadbalancing:ModifyRule"),
-                                Iam.arn(LISTENER_RULES)),
-                        Iam.allow("AttachTheReleaseCheckToTheVpc", List.of("ec2:DescribeNetworkInterfaces",
-                                "ec2:DescribeSubnets"), "*"),
-                        Iam.allow("ReleaseCheckNetworkInterfaces", ServiceStack.LAMBDA_ENI_ACTIONS,
-                                Iam.arn("ec2:${AWS::Region}:${AWS::AccountId}:network-interface/*"),
-                                Iam.arn("ec2:${AWS::Region}:${AWS::AccountId}:subnet/*"),
-                                Iam.arn("ec2:${AWS::Region}:${AWS::AccountId}:security-group/*")),
-                        Iam.allow("InvokeOurReleaseCheck", List.of("lambda:InvokeFunction"), Iam.arn(FUNCTIONS))));
+                .prop("Description", "The most any role created by " + p + "'s stacks may do: pull the image, write "
+                        + p + "'s logs, run the blue/green release")
+                .prop("PolicyDocument", boundaryPolicy(app, repository));
 
         Resource execRole = t.resource("CloudFormationExecutionRole", "AWS::IAM::Role")
-                .prop("Description", "CloudFormation creates the application's resources with this role, not with the "
-                        + "pipeline's credentials")
+                .prop("Description", "CloudFormation creates " + p + "'s resources with this role, not with the pipeline's "
+                        + "credentials")
                 .prop("AssumeRolePolicyDocument", Iam.plainServiceTrust("cloudformation.amazonaws.com"))
-                .prop("Policies", List.of(Iam.inline("ManageApplicationStacks",
-                        executionPolicy(repository, roles, boundary))))
+                .prop("Policies", List.of(Iam.inline("ManageTheEnvironmentsStacks", executionPolicy(app, boundary))))
                 .prop("Tags", app.tags());
 
         List<String> readStacks = List.of("cloudformation:DescribeStackEvents", "cloudformation:DescribeStackResources",
                 "cloudformation:DescribeStacks", "cloudformation:GetTemplate", "cloudformation:GetTemplateSummary");
+        // Both job roles read the live listener rules: the alb stack is deployed (and previewed) with the weights
+        // ECS set, so CloudFormation never writes other ones back (AlbStack).
+        Map<String, Object> readRules = Iam.allow("ReadTheLiveTrafficWeights",
+                List.of("elasticloadbalancing:DescribeRules"), "*");
         Resource changeSetRole = t.resource("ChangeSetRole", "AWS::IAM::Role")
-                .prop("Description", "Merge-request pipelines: create and inspect change sets, never execute them")
+                .prop("Description", "Merge-request pipelines: create and inspect change sets of " + p + ", never execute them")
                 .prop("AssumeRolePolicyDocument", trust(providerArn, host, ANY_BRANCH_CONDITION))
                 .prop("MaxSessionDuration", 3600)
                 .prop("Policies", List.of(Iam.inline("ChangeSetsOnly", Iam.document(
-                        Iam.allow("ChangeSets", concat(readStacks, List.of("cloudformation:CreateChangeSet",
+                        Iam.allow("ChangeSets", sorted(readStacks, List.of("cloudformation:CreateChangeSet",
                                         "cloudformation:DeleteChangeSet", "cloudformation:DescribeChangeSet",
                                         "cloudformation:ListChangeSets")),
-                                Iam.arn(stacks), Iam.arn(changeSets)),
+                                stacks, changeSets),
+                        readRules,
                         passExecutionRole(execRole)))))
                 .prop("Tags", app.tags());
 
+        List<Object> deploy = new ArrayList<>();
+        deploy.add(Iam.allow("DeployTheStacks", sorted(readStacks, List.of("cloudformation:CancelUpdateStack",
+                        "cloudformation:ContinueUpdateRollback", "cloudformation:CreateChangeSet",
+                        "cloudformation:DeleteChangeSet", "cloudformation:DescribeChangeSet",
+                        "cloudformation:ExecuteChangeSet", "cloudformation:ListChangeSets",
+                        "cloudformation:UpdateTerminationProtection")),
+                stacks, changeSets));
+        if (env.pipeline().mayDeleteStacks()) {
+            // deploy-stacks.sh deletes a stack left in ROLLBACK_COMPLETE by a failed first create (it holds no
+            // resources) before trying again.
+            deploy.add(Iam.allow("RetryAFailedFirstCreate", List.of("cloudformation:DeleteStack"), stacks));
+        }
+        deploy.add(Iam.allow("FollowTheReleases", List.of("ecs:DescribeServiceDeployments", "ecs:DescribeServices",
+                        "ecs:ListServiceDeployments"),
+                AppEnv.regional("ecs", "service/" + p + "/*"),
+                AppEnv.regional("ecs", "service-deployment/" + p + "/*")));
+        deploy.add(readRules);
+        if (env.alb().https()) {
+            // deploy-stacks.sh checks before anything deploys that the certificate is issued and covers DomainName.
+            deploy.add(Iam.allow("CheckTheCertificate", List.of("acm:DescribeCertificate"),
+                    AppEnv.regional("acm", "certificate/*")));
+        }
+        deploy.add(Iam.allow("EcrLogin", List.of("ecr:GetAuthorizationToken"), "*"));
+        deploy.add(Iam.allow(env.pipeline().pushesImages() ? "PushImages" : "ReadImages",
+                env.pipeline().pushesImages()
+                        ? List.of("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
+                                "ecr:DescribeImages", "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload",
+                                "ecr:PutImage", "ecr:UploadLayerPart")
+                        : List.of("ecr:BatchGetImage", "ecr:DescribeImages"),
+                repository));
+        deploy.add(passExecutionRole(execRole));
         Resource deployRole = t.resource("DeployRole", "AWS::IAM::Role")
-                .prop("Description", "Default-branch pipelines: push images to our repository and deploy our stacks")
+                .prop("Description", "Default-branch pipelines: deploy " + p + "'s stacks"
+                        + (env.pipeline().pushesImages() ? " and push images" : ""))
                 .prop("AssumeRolePolicyDocument", trust(providerArn, host, DEFAULT_BRANCH_CONDITION))
-                .prop("MaxSessionDuration", 3600)
-                .prop("Policies", List.of(Iam.inline("PushImagesDeployStacks", Iam.document(
-                        Iam.allow("EcrLogin", List.of("ecr:GetAuthorizationToken"), "*"),
-                        Iam.allow("PushToOurRepository", List.of("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
-                                        "ecr:CompleteLayerUpload", "ecr:DescribeImageScanFindings", "ecr:DescribeImages",
-                                        "ecr:DescribeRepositories",
-                                        "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage",
-                                        "ecr:UploadLayerPart"),
-                                Iam.arn(repository)),
-                        Iam.allow("DeployOurStacks", concat(readStacks, List.of("cloudformation:CancelUpdateStack",
-                                        "cloudformation:ContinueUpdateRollback", "cloudformation:CreateChangeSet",
-                                        "cloudformation:DeleteChangeSet", "cloudformation:DescribeChangeSet",
-                                        "cloudformation:ExecuteChangeSet", "cloudformation:ListChangeSets")),
-                                Iam.arn(stacks), Iam.arn(changeSets)),
-                        // deploy-stacks.sh deletes a stack left in ROLLBACK_COMPLETE by a failed first create
-                        // (it holds no resources) before trying again. Only the default branch has this.
-                        Fn.ifThen(deletable, Iam.allow("RetryAFailedFirstCreate", List.of("cloudformation:DeleteStack"),
-                                Iam.arn(stacks)), Fn.Pseudo.NO_VALUE),
-                        // deploy-stacks.sh turns termination protection on where the environment asks for it.
-                        Iam.allow("ProtectOurStacks", List.of("cloudformation:UpdateTerminationProtection"), Iam.arn(stacks)),
-                        Iam.allow("CheckOurServiceAfterDeploy", List.of("ecs:DescribeServices",
-                                        "ecs:ListServiceDeployments"),
-                                Iam.arn("ecs:${AWS::Region}:${AWS::AccountId}:service/${AppName}-${EnvName}/*")),
-                        // release-wait.sh: how the service's deployment ended (rolled back, and why).
-                        Iam.allow("FollowOurServiceDeployments", List.of("ecs:DescribeServiceDeployments"),
-                                Iam.arn("ecs:${AWS::Region}:${AWS::AccountId}:service-deployment/${AppName}-${EnvName}/*")),
-                        passExecutionRole(execRole)))))
-                .prop("Tags", app.tags());
-
-        Resource imageTagRole = t.resource("ImageTagRole", "AWS::IAM::Role")
-                .prop("Description", "Tag pipelines: add the Git tag to an image the default branch pushed; no layer uploads")
-                .prop("AssumeRolePolicyDocument", trust(providerArn, host, RELEASE_TAG_CONDITION))
-                .prop("MaxSessionDuration", 3600)
-                .prop("Policies", List.of(Iam.inline("TagExistingImages", Iam.document(
-                        Iam.allow("ReadTheRepositoryUri", List.of("cloudformation:DescribeStacks"), Iam.arn(ecrStack)),
-                        Iam.allow("TagImagesInOurRepository", List.of("ecr:BatchGetImage", "ecr:DescribeImages",
-                                "ecr:PutImage"), Iam.arn(repository))))))
+                .prop("MaxSessionDuration", MAX_SESSION_SECONDS)
+                .prop("Policies", List.of(Iam.inline("DeployTheStacks", Iam.document(deploy.toArray()))))
                 .prop("Tags", app.tags());
 
         t.output("ChangeSetRoleArn", changeSetRole.getAtt("Arn"))
-                .description("Role for merge-request pipelines (AWS_ROLE_ARN of the change-set job).");
+                .description("Role for merge-request pipelines (CHANGESET_ROLE_ARN).");
         t.output("DeployRoleArn", deployRole.getAtt("Arn"))
-                .description("Role for default-branch pipelines (AWS_ROLE_ARN of the build and deploy jobs).");
-        t.output("ImageTagRoleArn", imageTagRole.getAtt("Arn"))
-                .description("Role for tag pipelines (IMAGE_TAG_ROLE_ARN of the build-image job on tags).");
+                .description("Role for default-branch pipelines (DEPLOY_ROLE_ARN).");
+        if (env.pipeline().pushesImages()) {
+            Resource imageTagRole = t.resource("ImageTagRole", "AWS::IAM::Role")
+                    .prop("Description", "Tag pipelines: add the Git tag to an image the default branch pushed; no layer uploads")
+                    .prop("AssumeRolePolicyDocument", trust(providerArn, host, RELEASE_TAG_CONDITION))
+                    .prop("MaxSessionDuration", 3600)
+                    .prop("Policies", List.of(Iam.inline("TagExistingImages", Iam.document(
+                            Iam.allow("TagImagesInTheRepository", List.of("ecr:BatchGetImage", "ecr:DescribeImages",
+                                    "ecr:PutImage"), repository)))))
+                    .prop("Tags", app.tags());
+            t.output("ImageTagRoleArn", imageTagRole.getAtt("Arn"))
+                    .description("Role for tag pipelines (IMAGE_TAG_ROLE_ARN).");
+        }
         t.output("CloudFormationExecutionRoleArn", execRole.getAtt("Arn"))
-                .description("Role CloudFormation uses to create the resources (--role-arn).");
+                .description("Role CloudFormation uses to create the resources (CFN_EXECUTION_ROLE_ARN, --role-arn); the "
+                        + "log keys' policies name it as their administrator.")
+                .export(app.exportName(EXECUTION_ROLE_EXPORT));
         t.output("PermissionsBoundaryArn", boundary.ref())
-                .description("Permissions boundary every role created by the application's stacks carries.")
-                .export(AppEnv.exportName(BOUNDARY_EXPORT));
+                .description("Permissions boundary every role created by the environment's stacks carries.")
+                .export(app.exportName(BOUNDARY_EXPORT));
         return t;
     }
 
@@ -288,26 +274,48 @@ public final class GitlabOidcStack implements Stack {
                 Map.of("StringEquals", Map.of("iam:PassedToService", "cloudformation.amazonaws.com")));
     }
 
-    private static List<String> concat(List<String> a, List<String> b) {
+    private static List<String> sorted(List<String> a, List<String> b) {
         List<String> all = new ArrayList<>(a);
         all.addAll(b);
         all.sort(null);
         return List.copyOf(all);
     }
 
-    /** The tag pair every resource of this app and environment carries, as an IAM condition on keyPrefix (aws:RequestTag or aws:ResourceTag). */
-    static Map<String, Object> tagged(String keyPrefix) {
-        return Obj.of("StringEquals", Obj.of(
-                keyPrefix + "/" + AppEnv.APP_TAG, Fn.sub("${AppName}"),
-                keyPrefix + "/" + AppEnv.ENV_TAG, Fn.sub("${EnvName}")));
-    }
-
-    private static Fn.Sub ec2(String resourceType) {
-        return Iam.arn("ec2:${AWS::Region}:${AWS::AccountId}:" + resourceType + "/*");
+    /**
+     * The most a workload role may do, whatever a template gives it: pull the application's image, write the
+     * environment's log groups, and what ECS's load-balancer role, the release check and its hook role need.
+     */
+    private static Map<String, Object> boundaryPolicy(AppEnv app, Fn.Sub repository) {
+        String p = app.prefix();
+        return Iam.document(
+                Iam.allow("EcrLogin", List.of("ecr:GetAuthorizationToken"), "*"),
+                Iam.allow("PullTheImage", List.of("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
+                        "ecr:GetDownloadUrlForLayer"), repository),
+                Iam.allow("FindLogGroups", List.of("logs:DescribeLogGroups"), "*"),
+                Iam.allow("WriteTheLogGroups", List.of("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
+                        AppEnv.regional("logs", "log-group:/ecs/" + p + ":*"),
+                        AppEnv.regional("logs", "log-group:/vpc/" + p + "/flow-logs:*")),
+                // Blue/green releases (ServiceStack): ECS's load-balancer role, the release check, the hook.
+                Iam.allow("ReadLoadBalancing", ServiceStack.LB_READ_ACTIONS, "*"),
+                Iam.allow("RegisterTasksInTheTargetGroups", List.of("elasticloadbalancing:DeregisterTargets",
+                                "elasticloadbalancing:RegisterTargets"),
+                        AppEnv.regional("elasticloadbalancing", "targetgroup/" + p + "/*"),
+                        AppEnv.regional("elasticloadbalancing", "targetgroup/" + p + "-alt/*")),
+                Iam.allow("ShiftTraffic", List.of("elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyRule"),
+                        AppEnv.regional("elasticloadbalancing", "listener/app/" + p + "/*"),
+                        AppEnv.regional("elasticloadbalancing", "listener-rule/app/" + p + "/*")),
+                Iam.allow("AttachTheReleaseCheckToTheVpc", List.of("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"),
+                        "*"),
+                Iam.allow("ReleaseCheckNetworkInterfaces", ServiceStack.LAMBDA_ENI_ACTIONS,
+                        AppEnv.regional("ec2", "network-interface/*"),
+                        AppEnv.regional("ec2", "subnet/*"),
+                        AppEnv.regional("ec2", "security-group/*")),
+                Iam.allow("InvokeTheReleaseCheck", List.of("lambda:InvokeFunction"),
+                        AppEnv.regional("lambda", "function:" + p + "-*")));
     }
 
     /** EC2 create actions and the one resource type each creates: tag-on-create statements (aws:RequestTag). */
-    static final Map<String, String> EC2_CREATES = new java.util.LinkedHashMap<>();
+    static final Map<String, String> EC2_CREATES = new LinkedHashMap<>();
 
     static {
         EC2_CREATES.put("ec2:CreateVpc", "vpc");
@@ -320,225 +328,151 @@ public final class GitlabOidcStack implements Stack {
     }
 
     /**
-     * What CloudFormation needs to create, update and delete the ecr, network, alb and service stacks,
-     * naming only what this application and environment created:
+     * What CloudFormation needs to create, update and delete the environment's network, alb and service stacks.
+     * Each service's families of actions ({@code ecs:Create*}, {@code ecs:Describe*}, ...) on resources named or
+     * tagged for this environment, so the role keeps up with the actions CloudFormation's handlers call (the build
+     * checks it against the registry schemas: ExecutionRoleTest) without listing them one by one; never a whole
+     * service ({@code ecs:*}), which AWS Control Tower's CT.IAM.PR.5 refuses in an inline policy. What could reach
+     * beyond the environment stays narrow:
      * <ul>
-     *   <li>EC2, Elastic Load Balancing and KMS: a create must carry the tags
-     *       {@code app=${AppName}} and {@code env=${EnvName}} (aws:RequestTag); a change or delete must act on
-     *       a resource carrying them (aws:ResourceTag). A create that acts on an existing parent (a subnet in a
-     *       VPC, a route in a route table) needs the parent's tags too: each create action has a statement of
-     *       its own for the type it creates, so no statement lets a tagged request touch an untagged parent.
-     *       The stacks' VPC does not exist when this role is made, so {@code ec2:Vpc} (which takes a VPC ARN)
-     *       cannot name it; the VPC's own tags stand in.</li>
-     *   <li>Load balancer and target group: their names are {@code ${AppName}-${EnvName}} (AlbStack), so the
-     *       ARNs name them exactly; listeners are named by their load balancer.</li>
-     *   <li>ECS, CloudWatch Logs, ECR, S3 and the workload roles: exact names, or the IAM path
-     *       {@code /${AppName}/${EnvName}/}.</li>
+     *   <li>Named: the ECS cluster, service and task definitions, the load balancer, its listeners and rules and
+     *       both target groups (their names start with {@code <app>-<env>}), the log groups, the release check
+     *       function, the alarms, the access-log bucket (bucket-level only: no object).</li>
+     *   <li>Tagged: EC2 resources cannot be named, so a create must carry the tags {@code app} and {@code env}
+     *       (aws:RequestTag) and everything else must act on resources carrying them (aws:ResourceTag). Each create
+     *       action has a statement of its own for the one type it creates, so a tagged request cannot create
+     *       something inside another workload's VPC.</li>
+     *   <li>Narrow: IAM (roles only under {@code /<app>/<env>/}, only with the boundary, passed only to their
+     *       services), KMS (create only tagged keys; everything else comes from the key policy, which names this
+     *       role), Application Auto Scaling (scalable targets can be neither named nor tagged, so these actions are
+     *       listed one by one).</li>
      * </ul>
-     * Actions are listed one by one (no wildcards). The Describe/List calls that AWS authorises only on "*"
-     * are in one statement of their own (our rule HS.IAM.2 lists which).
+     * The read calls AWS authorises only on "*" are in one statement of their own.
      */
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> executionPolicy(String repository, String roles, Resource boundary) {
-        String account = "${AWS::Region}:${AWS::AccountId}";
-        List<Object> statements = new ArrayList<>();
-        statements.add(Iam.allow("CallsAwsOnlyAuthorisesOnAllResources", List.of(
-                "application-autoscaling:DescribeScalableTargets",
-                "application-autoscaling:DescribeScalingActivities",
-                "application-autoscaling:DescribeScalingPolicies",
-                "ec2:DescribeAccountAttributes", "ec2:DescribeAddresses", "ec2:DescribeAvailabilityZones",
-                "ec2:DescribeFlowLogs", "ec2:DescribeInternetGateways", "ec2:DescribeNetworkAcls", "ec2:DescribeNetworkInterfaces",
-                "ec2:DescribePrefixLists", "ec2:DescribeRouteTables", "ec2:DescribeSecurityGroupRules",
-                "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeTags",
-                "ec2:DescribeVpcAttribute", "ec2:DescribeVpcEndpoints", "ec2:DescribeVpcEndpointServices",
-                "ec2:DescribeVpcs",
-                "ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition",
-                "elasticloadbalancing:DescribeListenerAttributes", "elasticloadbalancing:DescribeListenerCertificates",
-                "elasticloadbalancing:DescribeListeners",
-                "elasticloadbalancing:DescribeLoadBalancerAttributes", "elasticloadbalancing:DescribeLoadBalancers",
-                "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeSSLPolicies",
-                "elasticloadbalancing:DescribeTags",
-                "elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:DescribeTargetGroups",
-                "elasticloadbalancing:DescribeTargetHealth",
-                "logs:DescribeLogGroups"), "*"));
-        // No ecr:DeleteRepository: the repository is retained, and the pipeline can never delete images.
-        statements.add(Iam.allow("EcrRepository", List.of("ecr:CreateRepository", "ecr:DeleteLifecyclePolicy",
-                        "ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy",
-                        "ecr:ListTagsForResource", "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability",
-                        "ecr:PutLifecyclePolicy", "ecr:TagResource", "ecr:UntagResource"),
-                Iam.arn(repository)));
-        statements.add(Iam.allow("KmsKeyForEcrEncryptionViaEcrOnly", List.of("kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey",
-                        "kms:Encrypt", "kms:GenerateDataKey", "kms:RetireGrant"),
-                List.of(Iam.arn("kms:" + account + ":key/*")),
-                Map.of("StringEquals", Map.of("kms:ViaService", Fn.sub("ecr.${AWS::Region}.amazonaws.com")))));
+    static Map<String, Object> executionPolicy(AppEnv app, Resource boundary) {
+        Environment env = app.env;
+        String p = app.prefix();
+        List<Object> s = new ArrayList<>();
+        s.add(Iam.allow("ReadCallsAwsAuthorisesOnlyOnAllResources", List.of(
+                "application-autoscaling:Describe*", "cloudwatch:DescribeAlarms", "cloudwatch:GetMetricData",
+                "ec2:Describe*", "ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition",
+                "elasticloadbalancing:Describe*", "logs:Describe*"), "*"));
+        s.add(Iam.allow("TheEcsClusterServiceAndTaskDefinitions", families("ecs", "Create", "Delete", "Describe", "List",
+                        "Put", "Stop", "Tag", "Untag", "Update"),
+                AppEnv.regional("ecs", "cluster/" + p),
+                AppEnv.regional("ecs", "service/" + p + "/*"),
+                AppEnv.regional("ecs", "service-deployment/" + p + "/*"),
+                AppEnv.regional("ecs", "service-revision/" + p + "/*"),
+                AppEnv.regional("ecs", "task-definition/" + p + ":*")));
+        s.add(Iam.allow("TheLoadBalancerListenersRulesAndTargetGroups", families("elasticloadbalancing", "Add", "Create",
+                        "Delete", "Deregister", "Describe", "Modify", "Register", "Remove", "Set"),
+                AppEnv.regional("elasticloadbalancing", "loadbalancer/app/" + p + "/*"),
+                AppEnv.regional("elasticloadbalancing", "listener/app/" + p + "/*"),
+                AppEnv.regional("elasticloadbalancing", "listener-rule/app/" + p + "/*"),
+                AppEnv.regional("elasticloadbalancing", "targetgroup/" + p + "/*"),
+                AppEnv.regional("elasticloadbalancing", "targetgroup/" + p + "-alt/*")));
         for (Map.Entry<String, String> create : EC2_CREATES.entrySet()) {
-            String action = create.getKey();
-            Map<String, Object> condition = tagged("aws:RequestTag");
-            if (action.equals("ec2:CreateVpcEndpoint")) {
+            Map<String, Object> condition = app.tagged("aws:RequestTag");
+            if (create.getKey().equals("ec2:CreateVpcEndpoint")) {
                 // ec2:VpceServiceName: only the endpoints the network stack makes.
-                condition.put("StringLike", Map.of("ec2:VpceServiceName", List.of(
-                        Fn.sub("com.amazonaws.${AWS::Region}.ecr.*"), Fn.sub("com.amazonaws.${AWS::Region}.logs"),
-                        Fn.sub("com.amazonaws.${AWS::Region}.elasticloadbalancing"),
-                        Fn.sub("com.amazonaws.${AWS::Region}.s3"))));
+                List<Object> services = new ArrayList<>();
+                for (String service : NetworkStack.INTERFACE_ENDPOINTS) {
+                    services.add(Fn.sub("com.amazonaws.${AWS::Region}." + service));
+                }
+                services.add(Fn.sub("com.amazonaws.${AWS::Region}.s3"));
+                ((Map<String, Object>) condition.get("StringEquals")).put("ec2:VpceServiceName", services);
             }
-            String sid = "Tagged" + action.substring("ec2:Create".length()) + "Only";
-            statements.add(Iam.allow(sid, List.of(action), List.of(ec2(create.getValue())), condition));
+            String sid = "Create" + create.getKey().substring("ec2:Create".length()) + "OnlyTagged";
+            s.add(Iam.allow(sid, List.of(create.getKey()), List.of(ec2(create.getValue())), condition));
         }
-        // The EC2 resource types the stacks create; each carries the app and env tags.
         List<Object> ours = new ArrayList<>();
         for (String type : EC2_CREATES.values()) {
             ours.add(ec2(type));
         }
-        // Tags in a create request are authorised as ec2:CreateTags too; ec2:CreateAction limits this to tagging
+        // Tags in a create request are authorised as ec2:CreateTags too; ec2:CreateAction limits that to tagging
         // while creating, so no template can put our tags on another workload's resource and then change it.
-        Map<String, Object> whileCreating = tagged("aws:RequestTag");
+        Map<String, Object> whileCreating = app.tagged("aws:RequestTag");
         ((Map<String, Object>) whileCreating.get("StringEquals")).put("ec2:CreateAction", List.copyOf(EC2_CREATES.keySet()));
-        statements.add(Iam.allow("TagOnlyWhileCreating", List.of("ec2:CreateTags"), ours, whileCreating));
-        statements.add(Iam.allow("ChangeAndDeleteOnlyOurNetworkResources", List.of("ec2:AssociateRouteTable",
-                        "ec2:AttachInternetGateway", "ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress",
-                        "ec2:CreateFlowLogs", "ec2:CreateRoute", "ec2:CreateRouteTable", "ec2:CreateSecurityGroup",
-                        "ec2:CreateSubnet", "ec2:CreateTags", "ec2:CreateVpcEndpoint", "ec2:DeleteFlowLogs",
-                        "ec2:DeleteInternetGateway", "ec2:DeleteRoute", "ec2:DeleteRouteTable", "ec2:DeleteSecurityGroup",
-                        "ec2:DeleteSubnet", "ec2:DeleteTags", "ec2:DeleteVpc", "ec2:DeleteVpcEndpoints",
-                        "ec2:DetachInternetGateway", "ec2:DisassociateRouteTable", "ec2:ModifySecurityGroupRules",
-                        "ec2:ModifySubnetAttribute", "ec2:ModifyVpcAttribute", "ec2:ModifyVpcEndpoint", "ec2:ReplaceRoute",
-                        "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress",
-                        "ec2:UpdateSecurityGroupRuleDescriptionsEgress", "ec2:UpdateSecurityGroupRuleDescriptionsIngress"),
-                ours, tagged("aws:ResourceTag")));
-        // A security-group rule is a resource of its own that CloudFormation does not tag; it exists only inside
-        // a security group, which the statement above requires to be ours.
-        statements.add(Iam.allow("RulesInsideOurSecurityGroups", List.of("ec2:AuthorizeSecurityGroupEgress",
+        s.add(Iam.allow("TagOnlyWhileCreating", List.of("ec2:CreateTags"), ours, whileCreating));
+        s.add(Iam.allow("TheTaggedNetworkResources", families("ec2", "Associate", "Attach", "Authorize", "Create", "Delete",
+                "Detach", "Disassociate", "Modify", "Replace", "Revoke", "Update"), ours, app.tagged("aws:ResourceTag")));
+        // A security-group rule is a resource of its own that CloudFormation does not tag; it exists only inside a
+        // security group, which the statement above requires to be ours.
+        s.add(Iam.allow("RulesInsideTheSecurityGroups", List.of("ec2:AuthorizeSecurityGroupEgress",
                         "ec2:AuthorizeSecurityGroupIngress", "ec2:ModifySecurityGroupRules", "ec2:RevokeSecurityGroupEgress",
                         "ec2:RevokeSecurityGroupIngress", "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
                         "ec2:UpdateSecurityGroupRuleDescriptionsIngress"),
                 ec2("security-group-rule")));
-        // route53:AssociateVPCWithHostedZone has no tag condition keys (Route 53 offers route53:VPCs only, and the
-        // VPC id is not known when this role is made); the hosted zones are the private ones AWS manages for
-        // the interface endpoints' DNS names.
-        statements.add(Iam.allow("PrivateDnsForInterfaceEndpoints", List.of("route53:AssociateVPCWithHostedZone"),
-                Iam.arn("route53:::hostedzone/*"),
-                ec2("vpc")));
-        String lb = "elasticloadbalancing:" + account + ":loadbalancer/app/${AppName}-${EnvName}/*";
-        String tg = "elasticloadbalancing:" + account + ":targetgroup/${AppName}-${EnvName}/*";
-        String listeners = "elasticloadbalancing:" + account + ":listener/app/${AppName}-${EnvName}/*";
-        statements.add(Iam.allow("CreateOnlyTaggedLoadBalancerAndTargetGroup", List.of("elasticloadbalancing:AddTags",
-                        "elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup"),
-                List.of(Iam.arn(lb), Iam.arn(tg)), tagged("aws:RequestTag")));
-        statements.add(Iam.allow("ChangeOnlyOurLoadBalancerAndTargetGroup", List.of("elasticloadbalancing:AddTags",
-                        "elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:DeleteTargetGroup",
-                        "elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:ModifyTargetGroup",
-                        "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:RemoveTags",
-                        "elasticloadbalancing:SetSecurityGroups", "elasticloadbalancing:SetSubnets"),
-                List.of(Iam.arn(lb), Iam.arn(tg)), tagged("aws:ResourceTag")));
-        // The second target group of blue/green releases has no name of ours (ELB's 32 characters), so it is
-        // scoped by its tags alone: created only with them, changed only while it carries them.
-        String anyTg = "elasticloadbalancing:" + account + ":targetgroup/*/*";
-        statements.add(Iam.allow("CreateOnlyTaggedAlternateTargetGroup", List.of("elasticloadbalancing:AddTags",
-                        "elasticloadbalancing:CreateTargetGroup"),
-                List.of(Iam.arn(anyTg)), tagged("aws:RequestTag")));
-        statements.add(Iam.allow("ChangeOnlyOurAlternateTargetGroup", List.of("elasticloadbalancing:AddTags",
-                        "elasticloadbalancing:DeleteTargetGroup", "elasticloadbalancing:ModifyTargetGroup",
-                        "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:RemoveTags"),
-                List.of(Iam.arn(anyTg)), tagged("aws:ResourceTag")));
-        // The production and test listener rules: their ARNs name our load balancer (they carry no tags).
-        statements.add(Iam.allow("ListenerRulesOfOurLoadBalancer", List.of("elasticloadbalancing:CreateRule",
-                        "elasticloadbalancing:DeleteRule", "elasticloadbalancing:ModifyRule",
-                        "elasticloadbalancing:SetRulePriorities"),
-                Iam.arn(listeners), Iam.arn(LISTENER_RULES)));
-        // The release check function, by name.
-        statements.add(Iam.allow("OurReleaseCheckFunction", List.of("lambda:CreateFunction", "lambda:DeleteFunction",
-                        "lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig", "lambda:GetFunctionConfiguration",
-                        "lambda:GetFunctionRecursionConfig", "lambda:GetRuntimeManagementConfig", "lambda:ListTags",
-                        "lambda:TagResource", "lambda:UntagResource", "lambda:UpdateFunctionCode",
-                        "lambda:UpdateFunctionConfiguration"),
-                Iam.arn(FUNCTIONS)));
-        // The release alarms (ReleaseAlarm), by name.
-        statements.add(Iam.allow("OurReleaseAlarms", List.of("cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms",
-                        "cloudwatch:ListTagsForResource", "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource",
-                        "cloudwatch:UntagResource"),
-                Iam.arn(ALARMS)));
-        // Listeners are named by their load balancer's name in the ARN; that is what scopes them.
-        statements.add(Iam.allow("ListenersOfOurLoadBalancer", List.of("elasticloadbalancing:AddTags",
-                        "elasticloadbalancing:CreateListener", "elasticloadbalancing:DeleteListener",
-                        "elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyListenerAttributes",
-                        "elasticloadbalancing:RemoveTags"),
-                Iam.arn(lb), Iam.arn(listeners)));
-        statements.add(Iam.allow("EcsClusterAndService", List.of("ecs:CreateCluster", "ecs:CreateService", "ecs:DeleteCluster",
-                        "ecs:DeleteService", "ecs:DescribeClusters", "ecs:DescribeServices", "ecs:ListTagsForResource",
-                        "ecs:TagResource",
-                        "ecs:UntagResource", "ecs:UpdateCluster", "ecs:UpdateClusterSettings", "ecs:UpdateService"),
-                Iam.arn("ecs:" + account + ":cluster/${AppName}-${EnvName}"),
-                Iam.arn("ecs:" + account + ":service/${AppName}-${EnvName}/*"),
-                Iam.arn("ecs:" + account + ":task-definition/${AppName}-${EnvName}:*")));
-        List<Object> logGroups = new ArrayList<>();
-        for (String group : List.of("/ecs/${AppName}-${EnvName}", "/vpc/${AppName}-${EnvName}/flow-logs")) {
-            logGroups.add(Iam.arn("logs:" + account + ":log-group:" + group));
-            logGroups.add(Iam.arn("logs:" + account + ":log-group:" + group + ":*"));
-        }
-        statements.add(Obj.of("Sid", "OurLogGroups", "Effect", "Allow", "Action", List.of("logs:AssociateKmsKey",
-                        "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:DeleteRetentionPolicy", "logs:DisassociateKmsKey",
-                        "logs:ListTagsForResource", "logs:ListTagsLogGroup", "logs:PutRetentionPolicy",
-                        "logs:TagLogGroup", "logs:TagResource", "logs:UntagLogGroup", "logs:UntagResource"),
-                "Resource", logGroups));
-        // Application Auto Scaling: scalable-target ARNs end in a random id, and CloudFormation's ScalableTarget
-        // takes no Tags (cfn-lint's resource schema), so neither a name nor a tag can scope these actions: they
-        // reach every scalable target of the account and Region. What a target scales is an ECS service; a
-        // change to another workload's target changes its task count, not its code or network (see the README).
-        statements.add(Iam.allow("ScalableTargetsCannotBeScoped", List.of("application-autoscaling:DeleteScalingPolicy",
-                        "application-autoscaling:DeregisterScalableTarget", "application-autoscaling:PutScalingPolicy",
+        // route53:AssociateVPCWithHostedZone has no tag condition keys; the hosted zones are the private ones AWS
+        // manages for the interface endpoints' DNS names.
+        s.add(Iam.allow("PrivateDnsForTheInterfaceEndpoints", List.of("route53:AssociateVPCWithHostedZone"),
+                Iam.arn("route53:::hostedzone/*"), ec2("vpc")));
+        s.add(Iam.allow("TheLogGroups", families("logs", "Associate", "Create", "Delete", "Describe", "Disassociate", "Get",
+                        "List", "Put", "Tag", "Untag"),
+                AppEnv.regional("logs", "log-group:/ecs/" + p),
+                AppEnv.regional("logs", "log-group:/ecs/" + p + ":*"),
+                AppEnv.regional("logs", "log-group:/vpc/" + p + "/flow-logs"),
+                AppEnv.regional("logs", "log-group:/vpc/" + p + "/flow-logs:*")));
+        s.add(Iam.allow("TheReleaseCheckFunction", families("lambda", "Create", "Delete", "Get", "List", "Publish", "Put",
+                "Tag", "Untag", "Update"), AppEnv.regional("lambda", "function:" + p + "-*")));
+        // The release alarms (ReleaseAlarm), and the alarms target tracking makes (TargetTracking-<resource id>-...).
+        s.add(Iam.allow("TheAlarms", families("cloudwatch", "Delete", "Describe", "Get", "List", "Put", "Tag", "Untag"),
+                AppEnv.regional("cloudwatch", "alarm:" + p + "-*"),
+                AppEnv.regional("cloudwatch", "alarm:TargetTracking-service/" + p + "/*")));
+        // Scalable-target ARNs end in a random id and the resource takes no Tags, so neither a name nor a tag can
+        // scope these: they reach every scalable target of the account and Region (docs/deploying.md).
+        s.add(Iam.allow("ScalableTargetsCannotBeScoped", List.of("application-autoscaling:DeleteScalingPolicy",
+                        "application-autoscaling:DeleteScheduledAction", "application-autoscaling:DeregisterScalableTarget",
+                        "application-autoscaling:PutScalingPolicy", "application-autoscaling:PutScheduledAction",
                         "application-autoscaling:RegisterScalableTarget"),
-                Iam.arn("application-autoscaling:" + account + ":scalable-target/*")));
-        // Target tracking names its alarms TargetTracking-<resource id>-..., the resource id being
-        // service/<cluster>/<service>.
-        statements.add(Iam.allow("TargetTrackingAlarmsOfOurService", List.of("cloudwatch:DeleteAlarms",
-                        "cloudwatch:DescribeAlarms", "cloudwatch:PutMetricAlarm"),
-                Iam.arn("cloudwatch:" + account + ":alarm:TargetTracking-service/${AppName}-${EnvName}/*")));
-        // The log groups' KMS keys (EncryptLogs): created only with our tags, managed only when they carry them.
-        // kms:CreateKey acts on no key yet, so AWS authorises it only on "*"; tagging a key while creating it
-        // also needs kms:TagResource there (KMS developer guide, "ABAC for AWS KMS", "Tagging keys").
-        // Because that kms:TagResource must cover every key of the account and Region ("Controlling access to
-        // tags"), a template could put our two tags (and, by aws:TagKeys, only those) on another workload's key.
-        // So what tagged keys allow is kept harmless: no kms:PutKeyPolicy (CreateKey sets the policy; changing it
-        // later is an administrator's job), no kms:ScheduleKeyDeletion, no use of the key.
-        Map<String, Object> createKey = tagged("aws:RequestTag");
-        createKey.put("ForAllValues:StringEquals", Map.of("aws:TagKeys", List.of(AppEnv.APP_TAG, AppEnv.ENV_TAG)));
-        statements.add(Iam.allow("CreateOnlyTaggedKmsKeys", List.of("kms:CreateKey", "kms:TagResource"),
-                List.<Object>of("*"), createKey));
-        statements.add(Iam.allow("ManageOnlyOurKmsKeys", List.of("kms:DescribeKey", "kms:EnableKeyRotation",
-                        "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:UpdateKeyDescription"),
-                List.of(Iam.arn("kms:" + account + ":key/*")), tagged("aws:ResourceTag")));
-        // The access-log bucket of the alb stack, by its exact name (S3 bucket ARNs have no account or Region).
-        // No s3:DeleteBucket: the bucket is retained. CloudFormation reads a bucket's whole configuration after
-        // each change, hence the Get calls for settings the template does not use.
-        statements.add(Iam.allow("OurAccessLogBucket", List.of("s3:CreateBucket", "s3:DeleteBucketPolicy",
-                        "s3:GetAccelerateConfiguration", "s3:GetAnalyticsConfiguration", "s3:GetBucketAcl",
-                        "s3:GetBucketCORS", "s3:GetBucketLocation", "s3:GetBucketLogging", "s3:GetBucketNotification",
-                        "s3:GetBucketObjectLockConfiguration", "s3:GetBucketOwnershipControls", "s3:GetBucketPolicy",
-                        "s3:GetBucketPublicAccessBlock", "s3:GetBucketTagging", "s3:GetBucketVersioning",
-                        "s3:GetBucketWebsite", "s3:GetEncryptionConfiguration", "s3:GetIntelligentTieringConfiguration",
-                        "s3:GetInventoryConfiguration", "s3:GetLifecycleConfiguration", "s3:GetMetricsConfiguration",
-                        "s3:GetReplicationConfiguration", "s3:PutBucketNotification", "s3:PutBucketObjectLockConfiguration",
-                        "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy", "s3:PutBucketPublicAccessBlock",
-                        "s3:PutBucketTagging", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration",
-                        "s3:PutLifecycleConfiguration"),
-                Iam.arn("s3:::" + AlbStack.ACCESS_LOGS_BUCKET)));
-        statements.add(Iam.allow("CreateWorkloadRolesOnlyWithTheBoundary", List.of("iam:AttachRolePolicy", "iam:CreateRole",
+                AppEnv.regional("application-autoscaling", "scalable-target/*")));
+        if (env.alb().accessLogs()) {
+            // The access-log bucket, by its exact name (bucket ARNs have no account or Region); bucket-level ARN
+            // only, so no object of it can be read, written or deleted through this role.
+            s.add(Iam.allow("TheAccessLogBucket", families("s3", "Create", "Delete", "Get", "List", "Put", "Tag", "Untag",
+                            "Update"),
+                    Iam.arn("s3:::" + AlbStack.accessLogsBucket(p))));
+        }
+        if (env.network().encryptLogs()) {
+            // kms:CreateKey acts on no key yet, so AWS authorises it only on "*"; tagging the key as it is created
+            // also needs kms:TagResource there ("ABAC for AWS KMS"). Everything else this role does with the keys
+            // it creates comes from their key policies, which name it (LogsKey): an IAM grant on "tagged" keys
+            // would reach any key a template tags, another workload's included.
+            Map<String, Object> createKey = app.tagged("aws:RequestTag");
+            createKey.put("ForAllValues:StringEquals", Map.of("aws:TagKeys", List.of(AppEnv.APP_TAG, AppEnv.ENV_TAG)));
+            s.add(Iam.allow("CreateOnlyTaggedKeys", List.of("kms:CreateKey", "kms:TagResource"), List.<Object>of("*"),
+                    createKey));
+        }
+        // The ECS cluster and Lambda handlers describe the KMS key of an encryption setting; read-only.
+        s.add(Iam.allow("DescribeKeys", List.of("kms:DescribeKey"), AppEnv.regional("kms", "key/*")));
+        Fn.Sub roles = Iam.arn("iam::${AWS::AccountId}:role" + app.rolePath() + "*");
+        s.add(Iam.allow("CreateWorkloadRolesOnlyWithTheBoundary", List.of("iam:AttachRolePolicy", "iam:CreateRole",
                         "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary",
                         "iam:PutRolePolicy"),
-                List.of(Iam.arn(roles)),
-                Map.of("StringEquals", Map.of("iam:PermissionsBoundary", boundary.ref()))));
-        statements.add(Iam.allow("ManageWorkloadRoles", List.of("iam:DeleteRole", "iam:GetRole", "iam:GetRolePolicy",
-                        "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:ListRoleTags", "iam:TagRole",
-                        "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRoleDescription"),
-                Iam.arn(roles)));
-        statements.add(Iam.allow("PassWorkloadRolesToTheirServices", List.of("iam:PassRole"), List.of(Iam.arn(roles)),
-                Map.of("StringEquals", Map.of("iam:PassedToService",
-                        List.of("ecs-tasks.amazonaws.com", "ecs.amazonaws.com", "lambda.amazonaws.com",
-                                "vpc-flow-logs.amazonaws.com")))));
-        statements.add(Iam.allow("ServiceLinkedRoles", List.of("iam:CreateServiceLinkedRole"),
+                List.of(roles), Map.of("StringEquals", Map.of("iam:PermissionsBoundary", boundary.ref()))));
+        s.add(Iam.allow("ManageWorkloadRoles", List.of("iam:DeleteRole", "iam:GetRole", "iam:GetRolePolicy",
+                "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:ListRoleTags", "iam:TagRole", "iam:UntagRole",
+                "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:UpdateRoleDescription"), roles));
+        s.add(Iam.allow("PassWorkloadRolesToTheirServices", List.of("iam:PassRole"), List.of(roles),
+                Map.of("StringEquals", Map.of("iam:PassedToService", List.of("ecs-tasks.amazonaws.com", "ecs.amazonaws.com",
+                        "lambda.amazonaws.com", "vpc-flow-logs.amazonaws.com")))));
+        s.add(Iam.allow("ServiceLinkedRoles", List.of("iam:CreateServiceLinkedRole"),
                 List.of(Iam.arn("iam::${AWS::AccountId}:role/aws-service-role/*")),
-                Map.of("StringEquals", Map.of("iam:AWSServiceName", List.of("ecs.amazonaws.com",
-                        "ecs.application-autoscaling.amazonaws.com", "elasticloadbalancing.amazonaws.com")))));
-        return Iam.document(statements.toArray());
+                Map.of("StringEquals", Map.of("iam:AWSServiceName", ServiceLinkedRoles.SERVICES))));
+        return Iam.document(s.toArray());
+    }
+
+    /** {@code <service>:<Verb>*} for each verb: a family of actions, never the whole service. */
+    static List<String> families(String service, String... verbs) {
+        List<String> out = new ArrayList<>();
+        for (String verb : verbs) {
+            out.add(service + ":" + verb + "*");
+        }
+        return List.copyOf(out);
+    }
+
+    private static Fn.Sub ec2(String resourceType) {
+        return AppEnv.regional("ec2", resourceType + "/*");
     }
 }

@@ -2,54 +2,63 @@ package dev.hellostack.cfn.stacks;
 
 import dev.hellostack.cfn.model.Fn;
 import dev.hellostack.cfn.model.Obj;
-import dev.hellostack.cfn.model.Parameter;
 import dev.hellostack.cfn.model.Resource;
 import dev.hellostack.cfn.model.Template;
 import java.util.List;
 
 /**
- * A customer-managed KMS key for one stack's log group, created only when the EncryptLogs parameter
- * is true (the prod environment). The key sits in the same stack as the log group it encrypts, so
- * the log group refers to it with Fn::GetAtt (what Control Tower's CT.CLOUDWATCH.PR.3 accepts), and
- * its policy lets CloudWatch Logs use it for that one log group only.
+ * A customer-managed KMS key for one stack's log group (in environments that encrypt their logs). The key
+ * sits in the same stack as the log group it encrypts, so the log group refers to it with Fn::GetAtt (what
+ * Control Tower's CT.CLOUDWATCH.PR.3 accepts).
  *
- * <p>The policy follows the CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using AWS
- * KMS", step 2: principal {@code logs.<region>.amazonaws.com}, condition
- * {@code ArnLike kms:EncryptionContext:aws:logs:arn} on the log group's ARN.
+ * <p>The key policy:
+ * <ul>
+ *   <li>names the CloudFormation execution role, the principal that creates the key, as its administrator.
+ *       CreateKey refuses a policy that would lock its caller out: "The key policy must allow the calling
+ *       principal to make a subsequent PutKeyPolicy request on the KMS key" (KMS API Reference, CreateKey,
+ *       Policy). Naming the role in the key policy, rather than granting kms:PutKeyPolicy in its IAM policy,
+ *       keeps that grant on the keys this role created: an IAM grant on keys carrying our tags would also
+ *       reach any key a template tags, another workload's included.</li>
+ *   <li>gives the account root the same administration, so the key stays manageable when the role is gone
+ *       ("Default key policy": giving the account access "helps you prevent the key from becoming
+ *       unmanageable").</li>
+ *   <li>lets CloudWatch Logs use the key for that one log group only (CloudWatch Logs user guide, "Encrypt log
+ *       data in CloudWatch Logs using AWS KMS": principal {@code logs.<region>.amazonaws.com}, condition
+ *       {@code kms:EncryptionContext:aws:logs:arn}).</li>
+ * </ul>
  */
 final class LogsKey {
 
-    final Parameter parameter;
-    final Fn.Condition encrypt;
-    final Resource key;
+    /**
+     * What the key administrators may do: the "Allows key administrators to administer the KMS key" statement
+     * of the KMS developer guide ("Default key policy"): manage the key, never use it.
+     */
+    static final List<String> ADMIN_ACTIONS = List.of("kms:CancelKeyDeletion", "kms:Create*", "kms:Delete*",
+            "kms:Describe*", "kms:Disable*", "kms:Enable*", "kms:Get*", "kms:List*", "kms:Put*", "kms:Revoke*",
+            "kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:Update*");
 
-    private LogsKey(Parameter parameter, Fn.Condition encrypt, Resource key) {
-        this.parameter = parameter;
-        this.encrypt = encrypt;
-        this.key = key;
+    private LogsKey() {
     }
 
-    /** Declares the EncryptLogs parameter, its condition and the key, for the log group named logGroupName (an Fn::Sub text). */
-    static LogsKey declare(Template t, AppEnv app, String logGroupName) {
-        Parameter encryptLogs = t.parameter("EncryptLogs", "String")
-                .defaultValue("false")
-                .allowedValues("true", "false")
-                .description("Encrypt the log group with a customer-managed KMS key this stack creates (1 USD a month "
-                        + "per key); false: CloudWatch Logs' own encryption.")
-                .constraintDescription("EncryptLogs: true or false.");
-        Fn.Condition encrypt = t.condition("EncryptLogsWithKmsKey", Fn.equalsFn(encryptLogs.ref(), "true"));
+    /** The key for the log group logGroupName (a literal name), or null when the environment does not encrypt logs. */
+    static Resource declare(Template t, AppEnv app, String logGroupName) {
+        if (!app.env.network().encryptLogs()) {
+            return null;
+        }
         String logGroupArn = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:" + logGroupName;
-        // Retained: deleting the key would make the retained log data unreadable.
-        Resource key = t.resource("LogsKey", "AWS::KMS::Key")
-                .condition(encrypt)
-                .deletionPolicy(Resource.Policy.Retain)
+        // RetainExceptOnCreate: deleting the key would make the retained log data unreadable, but a key that a
+        // failed first create made protects nothing yet and would only leak (1 USD a month each retry).
+        return t.resource("LogsKey", "AWS::KMS::Key")
+                .deletionPolicy(Resource.Policy.RetainExceptOnCreate)
                 .updateReplacePolicy(Resource.Policy.Retain)
-                .prop("Description", Fn.sub("Encrypts the log group " + logGroupName))
+                .prop("Description", "Encrypts the log group " + logGroupName)
                 .prop("EnableKeyRotation", true)
                 .prop("KeyPolicy", Iam.document(
-                        Obj.of("Sid", "AccountAdministersTheKey",
+                        Obj.of("Sid", "TheExecutionRoleAndTheAccountAdministerTheKey",
                                 "Effect", "Allow",
-                                "Principal", Obj.of("AWS", Iam.arn("iam::${AWS::AccountId}:root")),
+                                "Principal", Obj.of("AWS", List.of(
+                                        app.importValue(GitlabOidcStack.EXECUTION_ROLE_EXPORT),
+                                        Iam.arn("iam::${AWS::AccountId}:root"))),
                                 "Action", ADMIN_ACTIONS,
                                 "Resource", List.of("*")),
                         Obj.of("Sid", "CloudWatchLogsUsesTheKeyForThisLogGroupOnly",
@@ -69,21 +78,5 @@ final class LogsKey {
                                         "kms:GrantIsForAWSResource", "false",
                                         "aws:PrincipalIsAWSService", "false")))))
                 .prop("Tags", app.tags());
-        t.parameterGroup("Log encryption", encryptLogs);
-        return new LogsKey(encryptLogs, encrypt, key);
     }
-
-    /** The log group's KmsKeyId: the key's ARN when EncryptLogs is true, else left out. */
-    Object kmsKeyId() {
-        return Fn.ifThen(encrypt, key.getAtt("Arn"), Fn.Pseudo.NO_VALUE);
-    }
-
-    /**
-     * What the account (through IAM policies, such as the CloudFormation execution role's) may do with the
-     * key: manage it, never use it to decrypt. Listed one by one, no wildcards.
-     */
-    static final List<String> ADMIN_ACTIONS = List.of("kms:CancelKeyDeletion", "kms:DescribeKey", "kms:DisableKey",
-            "kms:EnableKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus",
-            "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:TagResource",
-            "kms:UntagResource", "kms:UpdateKeyDescription");
 }

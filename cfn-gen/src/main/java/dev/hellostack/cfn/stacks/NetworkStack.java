@@ -2,7 +2,6 @@ package dev.hellostack.cfn.stacks;
 
 import dev.hellostack.cfn.model.Fn;
 import dev.hellostack.cfn.model.Obj;
-import dev.hellostack.cfn.model.Parameter;
 import dev.hellostack.cfn.model.Resource;
 import dev.hellostack.cfn.model.Template;
 import java.util.ArrayList;
@@ -13,9 +12,8 @@ import java.util.Map;
  * The VPC: public subnets for the load balancer, private subnets for the tasks with no route to the
  * internet (no NAT gateway), and VPC endpoints so tasks can still pull images and write logs.
  *
- * <p>Address plan (for a /16): the VPC is cut into two halves of /22 by {@code Fn::Cidr [VPC, 2, 10]};
- * public subnets are /24s of the first /22, private subnets /24s of the second. So "the private
- * subnets" is one CIDR, which the endpoint security group allows.
+ * <p>Address plan, computed at generation time: the VPC's first /22 holds the public /24s, its second
+ * /22 the private ones. So "the private subnets" is one CIDR, which the endpoint security group allows.
  */
 public final class NetworkStack implements Stack {
 
@@ -29,51 +27,20 @@ public final class NetworkStack implements Stack {
     @Override
     public String summary() {
         return "VPC over 2 or 3 AZs: public and private subnets, internet gateway, no NAT; "
-                + "ECR, Logs and S3 endpoints; VPC flow logs";
+                + "ECR, Logs, Elastic Load Balancing and S3 endpoints; VPC flow logs";
     }
 
     @Override
-    public Template template() {
-        Template t = new Template(name(), "hello-stack: VPC with public and private subnets in 2 or 3 Availability "
-                + "Zones, no NAT gateway; VPC endpoints for ECR, CloudWatch Logs and S3; VPC flow logs.");
-        AppEnv app = AppEnv.declare(t);
-        Parameter vpcCidr = t.parameter("VpcCidr", "String")
-                .defaultValue("10.0.0.0/16")
-                .allowedPattern("^((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])/(1[6-9]|2[01])$")
-                .description("IPv4 CIDR of the VPC, /16 to /21. Subnets are /24s carved from it.")
-                .constraintDescription("VpcCidr: an IPv4 CIDR block with a prefix length from /16 to /21, such as 10.0.0.0/16.");
-        Parameter azCount = t.parameter("AvailabilityZones", "String")
-                .defaultValue("2")
-                .allowedValues("2", "3")
-                .description("How many Availability Zones to spread the subnets over.")
-                .constraintDescription("AvailabilityZones: 2 or 3.");
-        Parameter zoneIds = t.parameter("AvailabilityZoneIds", "String")
-                .defaultValue("")
-                .allowedPattern("^$|^[a-z0-9]+-az[0-9]+(,[a-z0-9]+-az[0-9]+){1,2}$")
-                .description("Optional: the Availability Zone ids to use, comma-separated, as many as AvailabilityZones "
-                        + "(such as use1-az1,use1-az2). Ids name the same zone in every account; pick zones where Fargate "
-                        + "and the ECR and Logs endpoints run. Empty: the first zones Fn::GetAZs lists.")
-                .constraintDescription("AvailabilityZoneIds: empty, or 2 or 3 zone ids such as use1-az1,use1-az2.");
-        Parameter flowLogs = t.parameter("EnableFlowLogs", "String")
-                .defaultValue("true")
-                .allowedValues("true", "false")
-                .description("Record VPC flow logs (all traffic) to a CloudWatch log group.")
-                .constraintDescription("EnableFlowLogs: true or false.");
-        Parameter flowLogRetention = t.parameter("FlowLogRetentionDays", "Number")
-                .defaultValue(30)
-                .allowedValues(ServiceStack.LOG_RETENTION_DAYS)
-                .description("Days to keep VPC flow logs.")
-                .constraintDescription("FlowLogRetentionDays: one of the retention periods CloudWatch Logs allows.");
-        t.parameterGroup("Application", app.appName, app.envName);
-        t.parameterGroup("Network", vpcCidr, azCount, zoneIds);
-        t.parameterGroup("Flow logs", flowLogs, flowLogRetention);
-
-        Fn.Condition threeAzs = t.condition("ThreeAvailabilityZones", Fn.equalsFn(azCount.ref(), "3"));
-        Fn.Condition chosenZones = t.condition("ZonesChosenById", Fn.not(Fn.equalsFn(zoneIds.ref(), "")));
-        Fn.Condition flowLogsOn = t.condition("FlowLogsEnabled", Fn.equalsFn(flowLogs.ref(), "true"));
+    public Template template(Environment env) {
+        AppEnv app = new AppEnv(env);
+        Environment.Network net = env.network();
+        String p = env.prefix();
+        Template t = new Template(name(), "hello-stack: " + p + " VPC " + net.vpcCidr() + " with public and private subnets in "
+                + net.zones() + " Availability Zones, no NAT gateway; VPC endpoints for ECR, CloudWatch Logs and S3"
+                + (net.flowLogs() ? "; VPC flow logs." : "."));
 
         Resource vpc = t.resource("Vpc", "AWS::EC2::VPC")
-                .prop("CidrBlock", vpcCidr.ref())
+                .prop("CidrBlock", net.vpcCidr())
                 .prop("EnableDnsSupport", true)
                 .prop("EnableDnsHostnames", true)
                 .prop("Tags", app.tags("-vpc"));
@@ -83,8 +50,10 @@ public final class NetworkStack implements Stack {
                 .prop("VpcId", vpc.ref())
                 .prop("InternetGatewayId", igw.ref());
 
-        Fn half0 = Fn.select(0, Fn.cidr(vpc.getAtt("CidrBlock"), 2, 10));
-        Fn half1 = Fn.select(1, Fn.cidr(vpc.getAtt("CidrBlock"), 2, 10));
+        // The address plan: the VPC's first /22 holds the public /24s, its second /22 the private ones.
+        List<String> halves = Cidrs.subnets(net.vpcCidr(), 2, 22);
+        List<String> publicCidrs = Cidrs.subnets(halves.get(0), net.zones(), 24);
+        List<String> privateCidrs = Cidrs.subnets(halves.get(1), net.zones(), 24);
 
         Resource publicRoutes = t.resource("PublicRouteTable", "AWS::EC2::RouteTable")
                 .prop("VpcId", vpc.ref())
@@ -95,44 +64,25 @@ public final class NetworkStack implements Stack {
                 .prop("DestinationCidrBlock", "0.0.0.0/0")
                 .prop("GatewayId", igw.ref());
 
-        List<Resource> publicSubnets = new ArrayList<>();
-        List<Resource> privateSubnets = new ArrayList<>();
-        List<Resource> privateRouteTables = new ArrayList<>();
-        for (int az = 0; az < 3; az++) {
+        List<Object> publicSubnets = new ArrayList<>();
+        List<Object> privateSubnets = new ArrayList<>();
+        List<Object> privateRouteTables = new ArrayList<>();
+        for (int az = 0; az < net.zones(); az++) {
             int n = az + 1;
-            Object zoneName = Fn.ifThen(chosenZones, Fn.Pseudo.NO_VALUE, Fn.select(az, Fn.getAZs()));
-            Object zoneId = Fn.ifThen(chosenZones, Fn.select(az, Fn.split(",", zoneIds.ref())), Fn.Pseudo.NO_VALUE);
-            Resource pub = t.resource("PublicSubnet" + n, "AWS::EC2::Subnet")
-                    .prop("VpcId", vpc.ref())
-                    .prop("AvailabilityZone", zoneName)
-                    .prop("AvailabilityZoneId", zoneId)
-                    .prop("CidrBlock", Fn.select(az, Fn.cidr(half0, 4, 8)))
-                    .prop("MapPublicIpOnLaunch", false)
-                    .prop("Tags", app.tags("-public-" + n));
-            Resource pubAssoc = t.resource("PublicSubnet" + n + "RouteTableAssociation", "AWS::EC2::SubnetRouteTableAssociation")
+            Resource pub = subnet(t, "PublicSubnet" + n, vpc, net, az, publicCidrs.get(az), app.tags("-public-" + n));
+            t.resource("PublicSubnet" + n + "RouteTableAssociation", "AWS::EC2::SubnetRouteTableAssociation")
                     .prop("SubnetId", pub.ref())
                     .prop("RouteTableId", publicRoutes.ref());
-            Resource priv = t.resource("PrivateSubnet" + n, "AWS::EC2::Subnet")
-                    .prop("VpcId", vpc.ref())
-                    .prop("AvailabilityZone", zoneName)
-                    .prop("AvailabilityZoneId", zoneId)
-                    .prop("CidrBlock", Fn.select(az, Fn.cidr(half1, 4, 8)))
-                    .prop("MapPublicIpOnLaunch", false)
-                    .prop("Tags", app.tags("-private-" + n));
+            Resource priv = subnet(t, "PrivateSubnet" + n, vpc, net, az, privateCidrs.get(az), app.tags("-private-" + n));
             Resource privRoutes = t.resource("PrivateRouteTable" + n, "AWS::EC2::RouteTable")
                     .prop("VpcId", vpc.ref())
                     .prop("Tags", app.tags("-private-" + n));
-            Resource assoc = t.resource("PrivateSubnet" + n + "RouteTableAssociation", "AWS::EC2::SubnetRouteTableAssociation")
+            t.resource("PrivateSubnet" + n + "RouteTableAssociation", "AWS::EC2::SubnetRouteTableAssociation")
                     .prop("SubnetId", priv.ref())
                     .prop("RouteTableId", privRoutes.ref());
-            if (az == 2) {
-                for (Resource r : List.of(pub, pubAssoc, priv, privRoutes, assoc)) {
-                    r.condition(threeAzs);
-                }
-            }
-            publicSubnets.add(pub);
-            privateSubnets.add(priv);
-            privateRouteTables.add(privRoutes);
+            publicSubnets.add(pub.ref());
+            privateSubnets.add(priv.ref());
+            privateRouteTables.add(privRoutes.ref());
         }
 
         Resource endpointSg = t.resource("EndpointSecurityGroup", "AWS::EC2::SecurityGroup")
@@ -142,7 +92,7 @@ public final class NetworkStack implements Stack {
                         "IpProtocol", "tcp",
                         "FromPort", 443,
                         "ToPort", 443,
-                        "CidrIp", half1,
+                        "CidrIp", halves.get(1),
                         "Description", "HTTPS from the private subnets")))
                 .prop("SecurityGroupEgress", List.of(Obj.of(
                         "IpProtocol", "icmp",
@@ -155,12 +105,12 @@ public final class NetworkStack implements Stack {
         // The interface endpoints are the private subnets' only way out, so each has a policy: principals of
         // this account only (aws:PrincipalAccount), on resources of this account only (aws:ResourceAccount),
         // and only the calls the tasks make. A task holding another account's credentials gets nowhere.
-        for (String service : INTERFACE_ENDPOINTS) {
+        for (String service : interfaceEndpoints(env)) {
             t.resource(endpointId(service), "AWS::EC2::VPCEndpoint")
                     .prop("VpcEndpointType", "Interface")
                     .prop("ServiceName", Fn.sub("com.amazonaws.${AWS::Region}." + service))
                     .prop("VpcId", vpc.ref())
-                    .prop("SubnetIds", perAz(threeAzs, privateSubnets))
+                    .prop("SubnetIds", privateSubnets)
                     .prop("SecurityGroupIds", List.of(endpointSg.ref()))
                     .prop("PrivateDnsEnabled", true)
                     .prop("PolicyDocument", endpointPolicy(service))
@@ -170,7 +120,7 @@ public final class NetworkStack implements Stack {
                 .prop("VpcEndpointType", "Gateway")
                 .prop("ServiceName", Fn.sub("com.amazonaws.${AWS::Region}.s3"))
                 .prop("VpcId", vpc.ref())
-                .prop("RouteTableIds", perAz(threeAzs, privateRouteTables))
+                .prop("RouteTableIds", privateRouteTables)
                 .prop("PolicyDocument", Iam.document(Obj.of(
                         "Sid", "EcrImageLayersOnly",
                         "Effect", "Allow",
@@ -179,54 +129,71 @@ public final class NetworkStack implements Stack {
                         "Resource", List.of(Iam.arn("s3:::prod-${AWS::Region}-starport-layer-bucket/*")))))
                 .prop("Tags", app.tags("-s3"));
 
-        LogsKey logsKey = LogsKey.declare(t, app, "/vpc/${AppName}-${EnvName}/flow-logs");
-        Resource flowLogGroup = LogGroups.keep(t.resource("FlowLogGroup", "AWS::Logs::LogGroup"))
-                .condition(flowLogsOn)
-                .prop("LogGroupName", Fn.sub("/vpc/${AppName}-${EnvName}/flow-logs"))
-                .prop("RetentionInDays", flowLogRetention.ref())
-                .prop("KmsKeyId", logsKey.kmsKeyId())
-                .prop("Tags", app.tags());
-        // Under the IAM path /${AppName}/${EnvName}/ like every workload role (see ServiceStack). The actions are
-        // those of the VPC user guide's flow-log role, except logs:CreateLogGroup (the group exists, made
-        // above); logs:DescribeLogGroups is authorised only on all log groups ("*").
-        Resource flowLogRole = AppEnv.workloadRole(t, "FlowLogRole", "-flow-logs",
-                "Lets VPC flow logs write to the flow log group",
-                Iam.serviceTrust("vpc-flow-logs.amazonaws.com",
-                        Iam.arn("ec2:${AWS::Region}:${AWS::AccountId}:vpc-flow-log/*")))
-                .condition(flowLogsOn)
-                .prop("Policies", List.of(Iam.inline("WriteFlowLogs", Iam.document(
-                        Iam.allow("FindLogGroups", List.of("logs:DescribeLogGroups"), "*"),
-                        Iam.allow("WriteToFlowLogGroup",
-                                List.of("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
-                                flowLogGroup.getAtt("Arn"))))))
-                .prop("Tags", app.tags());
-        t.resource("FlowLog", "AWS::EC2::FlowLog")
-                .condition(flowLogsOn)
-                .prop("ResourceType", "VPC")
-                .prop("ResourceId", vpc.ref())
-                .prop("TrafficType", "ALL")
-                .prop("LogDestinationType", "cloud-watch-logs")
-                .prop("LogGroupName", flowLogGroup.ref())
-                .prop("DeliverLogsPermissionArn", flowLogRole.getAtt("Arn"))
-                .prop("MaxAggregationInterval", 60)
-                .prop("Tags", app.tags("-flow-log"));
+        if (net.flowLogs()) {
+            String groupName = "/vpc/" + p + "/flow-logs";
+            Resource logsKey = LogsKey.declare(t, app, groupName);
+            Resource flowLogGroup = LogGroups.keep(t.resource("FlowLogGroup", "AWS::Logs::LogGroup"))
+                    .prop("LogGroupName", groupName)
+                    .prop("RetentionInDays", net.logRetentionDays());
+            if (logsKey != null) {
+                flowLogGroup.prop("KmsKeyId", logsKey.getAtt("Arn"));
+            }
+            flowLogGroup.prop("Tags", app.tags());
+            // The actions of the VPC user guide's flow-log role, except logs:CreateLogGroup (the group exists,
+            // made above); logs:DescribeLogGroups is authorised only on all log groups ("*").
+            Resource flowLogRole = app.workloadRole(t, "FlowLogRole", "-flow-logs",
+                    "Lets VPC flow logs write to the flow log group",
+                    Iam.serviceTrust("vpc-flow-logs.amazonaws.com", AppEnv.regional("ec2", "vpc-flow-log/*")))
+                    .prop("Policies", List.of(Iam.inline("WriteFlowLogs", Iam.document(
+                            Iam.allow("FindLogGroups", List.of("logs:DescribeLogGroups"), "*"),
+                            Iam.allow("WriteToFlowLogGroup",
+                                    List.of("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
+                                    flowLogGroup.getAtt("Arn"))))));
+            t.resource("FlowLog", "AWS::EC2::FlowLog")
+                    .prop("ResourceType", "VPC")
+                    .prop("ResourceId", vpc.ref())
+                    .prop("TrafficType", "ALL")
+                    .prop("LogDestinationType", "cloud-watch-logs")
+                    .prop("LogGroupName", flowLogGroup.ref())
+                    .prop("DeliverLogsPermissionArn", flowLogRole.getAtt("Arn"))
+                    .prop("MaxAggregationInterval", 60)
+                    .prop("Tags", app.tags("-flow-log"));
+        }
 
         t.output("VpcId", vpc.ref())
                 .description("The VPC.")
-                .export(AppEnv.exportName(VPC_ID));
+                .export(app.exportName(VPC_ID));
         t.output("VpcCidr", vpc.getAtt("CidrBlock"))
                 .description("The VPC's IPv4 CIDR block.")
-                .export(AppEnv.exportName(VPC_CIDR));
-        t.output("PublicSubnetIds", joinPerAz(threeAzs, publicSubnets))
+                .export(app.exportName(VPC_CIDR));
+        t.output("PublicSubnetIds", Fn.join(",", publicSubnets.toArray()))
                 .description("Public subnets (load balancer), comma-separated.")
-                .export(AppEnv.exportName(PUBLIC_SUBNETS));
-        t.output("PrivateSubnetIds", joinPerAz(threeAzs, privateSubnets))
+                .export(app.exportName(PUBLIC_SUBNETS));
+        t.output("PrivateSubnetIds", Fn.join(",", privateSubnets.toArray()))
                 .description("Private subnets (tasks; no route to the internet), comma-separated.")
-                .export(AppEnv.exportName(PRIVATE_SUBNETS));
+                .export(app.exportName(PRIVATE_SUBNETS));
         t.output("EndpointSecurityGroupId", endpointSg.ref())
                 .description("Security group of the VPC interface endpoints.")
-                .export(AppEnv.exportName(ENDPOINT_SG));
+                .export(app.exportName(ENDPOINT_SG));
         return t;
+    }
+
+    private static Resource subnet(Template t, String id, Resource vpc, Environment.Network net, int az, String cidr,
+                                   List<Object> tags) {
+        Resource r = t.resource(id, "AWS::EC2::Subnet").prop("VpcId", vpc.ref());
+        if (net.zoneIds().isEmpty()) {
+            r.prop("AvailabilityZone", Fn.select(az, Fn.getAZs()));
+        } else {
+            r.prop("AvailabilityZoneId", net.zoneIds().get(az));
+        }
+        return r.prop("CidrBlock", cidr)
+                .prop("MapPublicIpOnLaunch", false)
+                .prop("Tags", tags);
+    }
+
+    /** ECR and Logs for the tasks; Elastic Load Balancing for the release check of blue/green releases. */
+    static List<String> interfaceEndpoints(Environment env) {
+        return env.service().blueGreen() ? INTERFACE_ENDPOINTS : INTERFACE_ENDPOINTS.subList(0, 3);
     }
 
     static final String VPC_ID = "VpcId";
@@ -264,18 +231,5 @@ public final class NetworkStack implements Stack {
             id.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
         }
         return id + "Endpoint";
-    }
-
-    /** The refs of the first two resources, or all three when the third AZ is on. */
-    private static Fn perAz(Fn.Condition threeAzs, List<Resource> resources) {
-        return Fn.ifThen(threeAzs,
-                List.of(resources.get(0).ref(), resources.get(1).ref(), resources.get(2).ref()),
-                List.of(resources.get(0).ref(), resources.get(1).ref()));
-    }
-
-    private static Fn joinPerAz(Fn.Condition threeAzs, List<Resource> resources) {
-        return Fn.ifThen(threeAzs,
-                Fn.join(",", resources.get(0).ref(), resources.get(1).ref(), resources.get(2).ref()),
-                Fn.join(",", resources.get(0).ref(), resources.get(1).ref()));
     }
 }

@@ -16,69 +16,22 @@ import java.util.TreeMap;
  */
 public final class ServiceStack implements Stack {
 
-    /** The retention periods CloudWatch Logs accepts. */
-    static final int[] LOG_RETENTION_DAYS = {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
-        1827, 2192, 2557, 2922, 3288, 3653};
-
-    /**
-     * Every memory size Fargate accepts for the Cpu values we allow (512, then 1024 to 30720 in 1024
-     * steps). Which sizes go with which Cpu is {@link #FARGATE_PAIRS}, checked by the template's rule
-     * FargateCpuAndMemory before CloudFormation changes anything.
-     */
-    static final String[] FARGATE_MEMORY = fargateMemory();
-
-    private static String[] fargateMemory() {
-        List<String> sizes = new ArrayList<>(List.of("512"));
-        for (int mib = 1024; mib <= 30720; mib += 1024) {
-            sizes.add(String.valueOf(mib));
-        }
-        return sizes.toArray(String[]::new);
-    }
-
-    /**
-     * The memory sizes (MiB) Fargate accepts for each Cpu value we allow (ECS developer guide, "Amazon ECS
-     * task definition parameters for Fargate", Task size: 256 - 512, 1024, 2048; 512 - 1024 to 4096; 1024 -
-     * 2048 to 8192; 2048 - 4096 to 16384; 4096 - 8192 to 30720, in 1024 steps).
-     */
-    static final Map<String, List<String>> FARGATE_PAIRS = fargatePairs();
-
-    private static Map<String, List<String>> fargatePairs() {
-        Map<String, List<String>> pairs = new java.util.LinkedHashMap<>();
-        pairs.put("256", List.of("512", "1024", "2048"));
-        int[][] ranges = {{512, 1024, 4096}, {1024, 2048, 8192}, {2048, 4096, 16384}, {4096, 8192, 30720}};
-        for (int[] r : ranges) {
-            List<String> sizes = new ArrayList<>();
-            for (int mib = r[1]; mib <= r[2]; mib += 1024) {
-                sizes.add(String.valueOf(mib));
-            }
-            pairs.put(String.valueOf(r[0]), List.copyOf(sizes));
-        }
-        return java.util.Collections.unmodifiableMap(pairs);
-    }
-
-    /** The largest MinCapacity: CloudFormation rules cannot compare numbers, so MinCapacity <= MaxCapacity is spelt out per value. */
-    static final int MAX_MIN_CAPACITY = 10;
-
     /** The uid the image's Dockerfile creates and runs as. */
     public static final String CONTAINER_USER = "10001";
     /** The server's SHUTDOWN_TIMEOUT_SECONDS; ECS waits StopTimeout before SIGKILL, so that is longer. */
     static final int SHUTDOWN_TIMEOUT_SECONDS = 20;
     static final int STOP_TIMEOUT_SECONDS = 30;
-    /** Longer than the load balancer's 60 s idle timeout, so the load balancer closes idle connections first. */
-    static final int IDLE_TIMEOUT_SECONDS = 75;
+    /**
+     * The server's IDLE_TIMEOUT_SECONDS: longer than the load balancer's idle timeout, so the load balancer
+     * closes idle connections first and never sends a request on a connection the server has just closed.
+     */
+    static final int IDLE_TIMEOUT_SECONDS = AlbStack.IDLE_TIMEOUT_SECONDS + 15;
 
     /** ECS assumes task roles with aws:SourceArn of this account's ECS resources in the Region. */
     static final Fn.Sub ECS_SOURCE_ARN = Iam.arn("ecs:${AWS::Region}:${AWS::AccountId}:*");
 
     static final String BLUE_GREEN = "BLUE_GREEN";
     static final String ROLLING = "ROLLING";
-    /** The template's default bake time; the dev environment sets a shorter one. */
-    static final int DEFAULT_BAKE_MINUTES = 10;
-    /**
-     * The longest bake time: the deploy job waits up to 40 minutes for a release (scripts/ci/release-wait.sh)
-     * inside the deploy role's one-hour session, which also covers the check and draining.
-     */
-    static final int MAX_BAKE_MINUTES = 30;
     static final String HOOK_STAGE = "POST_TEST_TRAFFIC_SHIFT";
     static final String RELEASE_CHECK_SUFFIX = "-release-check";
     static final String RELEASE_CHECK_RUNTIME = "python3.12";
@@ -99,9 +52,9 @@ public final class ServiceStack implements Stack {
         return HOOK_STAGE;
     }
 
-    /** The release alarms' logical ids, comma-separated, for the docs. */
+    /** The deployment alarms' logical ids, comma-separated, for the docs. */
     public static String releaseAlarmIds() {
-        return String.join(", ", ReleaseAlarm.all().stream().map(ReleaseAlarm::id).toList());
+        return String.join(", ", ReleaseAlarm.deploymentAlarms().stream().map(ReleaseAlarm::id).toList());
     }
 
     /** The release check's Python source, as the template embeds it. */
@@ -138,193 +91,94 @@ public final class ServiceStack implements Stack {
     }
 
     @Override
-    public Template template() {
-        Template t = new Template(name(), "hello-stack: ECS cluster and Fargate service running the application image "
-                + "in the private subnets behind the load balancer, with logs and autoscaling.");
-        AppEnv app = AppEnv.declare(t);
+    public Template template(Environment env) {
+        AppEnv app = new AppEnv(env);
+        Environment.Service cfg = env.service();
+        String p = env.prefix();
+        Template t = new Template(name(), "hello-stack: " + p + " ECS cluster and Fargate service running the application "
+                + "image in the private subnets behind the load balancer, with logs, " + (cfg.blueGreen() ? "blue/green" : "rolling")
+                + " releases and autoscaling.");
         Parameter imageTag = t.parameter("ImageTag", "String")
                 .allowedPattern("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-                .description("Image tag to run (the pipeline passes the commit SHA). Required.")
+                .length(1, 128)
+                .description("Image tag to run (the pipeline passes the commit SHA; tags are immutable, so this is one digest). Required.")
                 .constraintDescription("ImageTag: 1 to 128 letters, digits, '_', '.', '-', not starting with '.' or '-'.");
-        Parameter cpu = t.parameter("Cpu", "String")
-                .defaultValue("256")
-                .allowedValues("256", "512", "1024", "2048", "4096")
-                .description("Task CPU units (1024 = 1 vCPU).")
-                .constraintDescription("Cpu: 256, 512, 1024, 2048 or 4096.");
-        Parameter memory = t.parameter("Memory", "String")
-                .defaultValue("512")
-                .allowedValues(FARGATE_MEMORY)
-                .description("Task memory in MiB. Fargate accepts, per Cpu: 256: 512-2048; 512: 1024-4096; "
-                        + "1024: 2048-8192; 2048: 4096-16384; 4096: 8192-30720 (in 1024 steps).")
-                .constraintDescription("Memory: a Fargate memory size in MiB from 512 to 30720 (512, or a multiple of 1024).");
-        Parameter arch = t.parameter("CpuArchitecture", "String")
-                .defaultValue("X86_64")
-                .allowedValues("X86_64", "ARM64")
-                .description("CPU architecture of the tasks. The pipeline pushes the image as a manifest list for both "
-                        + "(linux/amd64 and linux/arm64); ARM64 costs about 20% less on Fargate.")
-                .constraintDescription("CpuArchitecture: X86_64 or ARM64.");
-        Parameter min = t.parameter("MinCapacity", "Number")
-                .defaultValue(2)
-                .range(1, MAX_MIN_CAPACITY)
-                .description("Fewest tasks autoscaling keeps (2 or more keeps one per Availability Zone), at most "
-                        + "MaxCapacity. A new service starts with 1 task and autoscaling raises it to this.")
-                .constraintDescription("MinCapacity: an integer from 1 to " + MAX_MIN_CAPACITY + ".");
-        Parameter max = t.parameter("MaxCapacity", "Number")
-                .defaultValue(6)
-                .range(1, 100)
-                .description("Most tasks autoscaling starts.")
-                .constraintDescription("MaxCapacity: an integer from 1 to 100.");
-        Parameter requests = t.parameter("TargetRequestsPerTask", "Number")
-                .defaultValue(1000)
-                .range(1, 1000000)
-                .description("Autoscaling target: load balancer requests per task per minute.")
-                .constraintDescription("TargetRequestsPerTask: an integer from 1 to 1000000.");
-        Parameter cpuTarget = t.parameter("TargetCpuPercent", "Number")
-                .defaultValue(60)
-                .range(10, 90)
-                .description("Autoscaling target: average CPU utilisation of the service, in percent.")
-                .constraintDescription("TargetCpuPercent: an integer from 10 to 90.");
-        Parameter retention = t.parameter("LogRetentionDays", "Number")
-                .defaultValue(30)
-                .allowedValues(LOG_RETENTION_DAYS)
-                .description("Days to keep the application's logs.")
-                .constraintDescription("LogRetentionDays: one of the retention periods CloudWatch Logs allows.");
-        Parameter logLevel = t.parameter("LogLevel", "String")
-                .defaultValue("INFO")
-                .allowedValues("ERROR", "WARN", "INFO", "DEBUG")
-                .description("The server's LOG_LEVEL.")
-                .constraintDescription("LogLevel: ERROR, WARN, INFO or DEBUG.");
-        Parameter accessLog = t.parameter("AccessLog", "String")
-                .defaultValue("true")
-                .allowedValues("true", "false")
-                .description("The server's ACCESS_LOG: log one line per request.")
-                .constraintDescription("AccessLog: true or false.");
-        Parameter s3PrefixList = t.parameter("S3PrefixListId", "String")
-                .defaultValue("")
-                .allowedPattern("^$|^pl-[0-9a-f]{8,17}$")
-                .description("Optional: the S3 prefix list id (pl-...) of this region, to limit task egress to S3 and the VPC "
-                        + "instead of 0.0.0.0/0 on port 443. Empty: 443 to anywhere (the private subnets have no route out "
-                        + "except the endpoints).")
-                .constraintDescription("S3PrefixListId: empty, or a prefix list id such as pl-6ea54007.");
-        Parameter strategy = t.parameter("DeploymentStrategy", "String")
-                .defaultValue(BLUE_GREEN)
-                .allowedValues(BLUE_GREEN, ROLLING)
-                .description("BLUE_GREEN: a release starts a second set of tasks, checks it with test traffic before "
-                        + "production moves, keeps both for BakeTimeInMinutes and rolls back on a failed check or alarm. "
-                        + "ROLLING: tasks are replaced a few at a time, the circuit breaker and the alarms roll back.")
-                .constraintDescription("DeploymentStrategy: BLUE_GREEN or ROLLING.");
-        Parameter bake = t.parameter("BakeTimeInMinutes", "Number")
-                .defaultValue(DEFAULT_BAKE_MINUTES)
-                .range(0, MAX_BAKE_MINUTES)
-                .description("BLUE_GREEN: minutes the old tasks keep running after production moved to the new ones; "
-                        + "an alarm during that time rolls back at once. Both sets of tasks are paid for meanwhile. "
-                        + "At most " + MAX_BAKE_MINUTES + ", so the deploy job can wait for the outcome (ECS allows 1440).")
-                .constraintDescription("BakeTimeInMinutes: an integer from 0 to " + MAX_BAKE_MINUTES + ".");
-        Parameter alarmTopic = t.parameter("AlarmTopicArn", "String")
-                .defaultValue("")
-                .allowedPattern("^$|^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$")
-                .description("Optional: an SNS topic the release alarms notify (ALARM and OK). Required in prod. "
-                        + "The alarms roll a release back whether or not it is set.")
-                .constraintDescription("AlarmTopicArn: empty, or an SNS topic ARN.");
-        t.parameterGroup("Application", app.appName, app.envName, imageTag);
-        t.parameterGroup("Releases", strategy, bake, alarmTopic);
-        t.parameterGroup("Task", cpu, memory, arch, logLevel, accessLog, retention);
-        t.parameterGroup("Scaling", min, max, requests, cpuTarget);
-        t.parameterGroup("Network", s3PrefixList);
-
-        List<Fn> pairs = new ArrayList<>();
-        FARGATE_PAIRS.forEach((c, sizes) -> pairs.add(Fn.or(Fn.not(Fn.equalsFn(cpu.ref(), c)), Fn.contains(sizes, memory.ref()))));
-        t.rule("FargateCpuAndMemory", Fn.and(pairs.toArray(Fn[]::new)), "Memory must be a size Fargate accepts for the "
-                + "Cpu: 256: 512, 1024 or 2048; 512: 1024-4096; 1024: 2048-8192; 2048: 4096-16384; 4096: 8192-30720 "
-                + "(in 1024 steps).");
-        List<Fn> atMost = new ArrayList<>();
-        for (int k = 2; k <= MAX_MIN_CAPACITY; k++) {
-            List<String> below = new ArrayList<>();
-            for (int m = 1; m < k; m++) {
-                below.add(String.valueOf(m));
-            }
-            atMost.add(Fn.or(Fn.not(Fn.equalsFn(min.ref(), String.valueOf(k))), Fn.not(Fn.contains(below, max.ref()))));
+        Parameter alarmTopic = null;
+        if (cfg.alarmTopic()) {
+            alarmTopic = t.parameter("AlarmTopicArn", "String")
+                    .allowedPattern("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$")
+                    .length(20, 320)
+                    .description("The SNS topic the alarms notify (ALARM and OK). Required.")
+                    .constraintDescription("AlarmTopicArn: an SNS topic ARN.");
         }
-        t.rule("MinCapacityAtMostMaxCapacity", Fn.and(atMost.toArray(Fn[]::new)), "MinCapacity must not be greater than "
-                + "MaxCapacity.");
-
-        Fn.Condition usePrefixList = t.condition("UseS3PrefixList", Fn.not(Fn.equalsFn(s3PrefixList.ref(), "")));
-        Fn.Condition blueGreen = t.condition("BlueGreen", Fn.equalsFn(strategy.ref(), BLUE_GREEN));
-        Fn.Condition hasTopic = t.condition("HasAlarmTopic", Fn.not(Fn.equalsFn(alarmTopic.ref(), "")));
 
         Resource cluster = t.resource("Cluster", "AWS::ECS::Cluster")
-                .prop("ClusterName", AppEnv.name(""))
+                .prop("ClusterName", p)
                 .prop("ClusterSettings", List.of(Obj.of("Name", "containerInsights", "Value", "enabled")))
                 .prop("Tags", app.tags());
-        LogsKey logsKey = LogsKey.declare(t, app, "/ecs/${AppName}-${EnvName}");
+        String groupName = "/ecs/" + p;
+        Resource logsKey = LogsKey.declare(t, app, groupName);
         Resource logGroup = LogGroups.keep(t.resource("LogGroup", "AWS::Logs::LogGroup"))
-                .prop("LogGroupName", Fn.sub("/ecs/${AppName}-${EnvName}"))
-                .prop("RetentionInDays", retention.ref())
-                .prop("KmsKeyId", logsKey.kmsKeyId())
-                .prop("Tags", app.tags());
+                .prop("LogGroupName", groupName)
+                .prop("RetentionInDays", env.network().logRetentionDays());
+        if (logsKey != null) {
+            logGroup.prop("KmsKeyId", logsKey.getAtt("Arn"));
+        }
+        logGroup.prop("Tags", app.tags());
 
-        // Roles live under the IAM path /${AppName}/${EnvName}/, the only path the CloudFormation execution role
-        // may create, pass and delete roles in; their names say the same for people reading the console.
-        Resource executionRole = AppEnv.workloadRole(t, "TaskExecutionRole", "-task-exec",
-                "ECS pulls the image from our repository and writes to our log group",
+        // Roles live under the IAM path /<app>/<env>/, the only path the CloudFormation execution role may
+        // create, pass and delete roles in; their names say the same for people reading the console.
+        Resource executionRole = app.workloadRole(t, "TaskExecutionRole", "-task-exec",
+                "ECS pulls the image from the application's repository and writes to the log group",
                 Iam.serviceTrust("ecs-tasks.amazonaws.com", null))
                 .prop("Policies", List.of(Iam.inline("PullImageWriteLogs", Iam.document(
                         Iam.allow("EcrLogin", List.of("ecr:GetAuthorizationToken"), "*"),
-                        Iam.allow("PullFromOurRepository",
+                        Iam.allow("PullFromTheRepository",
                                 List.of("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
-                                AppEnv.importValue(EcrStack.REPOSITORY_ARN)),
-                        Iam.allow("WriteOurLogGroup", List.of("logs:CreateLogStream", "logs:PutLogEvents"),
-                                logGroup.getAtt("Arn"))))))
-                .prop("Tags", app.tags());
-        Resource taskRole = AppEnv.workloadRole(t, "TaskRole", "-task",
+                                app.appImportValue(EcrStack.REPOSITORY_ARN)),
+                        Iam.allow("WriteTheLogGroup", List.of("logs:CreateLogStream", "logs:PutLogEvents"),
+                                logGroup.getAtt("Arn"))))));
+        Resource taskRole = app.workloadRole(t, "TaskRole", "-task",
                 "The application's own AWS identity: no permissions (it calls no AWS API)",
-                Iam.serviceTrust("ecs-tasks.amazonaws.com", ECS_SOURCE_ARN))
-                .prop("Tags", app.tags());
+                Iam.serviceTrust("ecs-tasks.amazonaws.com", ECS_SOURCE_ARN));
 
         Resource taskSg = t.resource("TaskSecurityGroup", "AWS::EC2::SecurityGroup")
                 .prop("GroupDescription", "Tasks: app port from the load balancer only; HTTPS out to the endpoints and S3")
-                .prop("VpcId", AppEnv.importValue(NetworkStack.VPC_ID))
+                .prop("VpcId", app.importValue(NetworkStack.VPC_ID))
                 .prop("SecurityGroupIngress", List.of(AlbStack.tcp(AlbStack.APP_PORT, "SourceSecurityGroupId",
-                        AppEnv.importValue(AlbStack.SECURITY_GROUP), "From the load balancer")))
-                .prop("SecurityGroupEgress", List.of(
-                        Fn.ifThen(usePrefixList,
-                                AlbStack.tcp(443, "DestinationPrefixListId", s3PrefixList.ref(), "HTTPS to S3 (image layers)"),
-                                AlbStack.tcp(443, "CidrIp", "0.0.0.0/0",
-                                        "HTTPS to the VPC endpoints and S3 (image layers come from S3's public addresses)")),
-                        Fn.ifThen(usePrefixList,
-                                AlbStack.tcp(443, "CidrIp", AppEnv.importValue(NetworkStack.VPC_CIDR),
-                                        "HTTPS to the VPC interface endpoints (ECR, Logs)"),
-                                Fn.Pseudo.NO_VALUE)))
+                        app.importValue(AlbStack.SECURITY_GROUP), "From the load balancer")))
+                .prop("SecurityGroupEgress", List.of(AlbStack.tcp(443, "CidrIp", "0.0.0.0/0",
+                        "HTTPS to the VPC endpoints and S3 (image layers come from S3's public addresses)")))
                 .prop("Tags", app.tags("-tasks"));
 
-        // The server's settings (see the server's ServerConfig), sorted by name. EVENT_LOOPS is not set:
-        // the server then runs one event loop per processor the JVM sees, which follows the task's Cpu.
-        // (An Fn::If entry here would also trip Control Tower's CT.ECS.PR.12, which reads every Name.)
+        // The server's settings (see the server's ServerConfig), sorted by name. EVENT_LOOPS is not set: the
+        // server then runs one event loop per processor the JVM sees, which follows the task's Cpu.
         Map<String, Object> environment = new TreeMap<>(Map.of(
                 "PORT", env("PORT", String.valueOf(AlbStack.APP_PORT)),
                 "HOST", env("HOST", "0.0.0.0"),
                 "IDLE_TIMEOUT_SECONDS", env("IDLE_TIMEOUT_SECONDS", String.valueOf(IDLE_TIMEOUT_SECONDS)),
                 "SHUTDOWN_TIMEOUT_SECONDS", env("SHUTDOWN_TIMEOUT_SECONDS", String.valueOf(SHUTDOWN_TIMEOUT_SECONDS)),
-                "LOG_LEVEL", env("LOG_LEVEL", logLevel.ref()),
-                "ACCESS_LOG", env("ACCESS_LOG", accessLog.ref())));
+                "LOG_LEVEL", env("LOG_LEVEL", cfg.logLevel()),
+                "ACCESS_LOG", env("ACCESS_LOG", String.valueOf(cfg.accessLog()))));
         Resource taskDef = t.resource("TaskDefinition", "AWS::ECS::TaskDefinition")
-                .prop("Family", AppEnv.name(""))
+                .prop("Family", p)
                 .prop("RequiresCompatibilities", List.of("FARGATE"))
                 .prop("NetworkMode", "awsvpc")
-                .prop("Cpu", cpu.ref())
-                .prop("Memory", memory.ref())
-                .prop("RuntimePlatform", Obj.of("CpuArchitecture", arch.ref(), "OperatingSystemFamily", "LINUX"))
+                .prop("Cpu", String.valueOf(cfg.cpu()))
+                .prop("Memory", String.valueOf(cfg.memory()))
+                .prop("RuntimePlatform", Obj.of("CpuArchitecture", cfg.arm64() ? "ARM64" : "X86_64",
+                        "OperatingSystemFamily", "LINUX"))
                 .prop("ExecutionRoleArn", executionRole.getAtt("Arn"))
                 .prop("TaskRoleArn", taskRole.getAtt("Arn"))
                 .prop("Volumes", List.of(Obj.of("Name", "tmp")))
                 .prop("ContainerDefinitions", List.of(Obj.of(
                         "Name", "app",
                         "Image", Fn.sub("${RepositoryUri}:${ImageTag}",
-                                Map.of("RepositoryUri", AppEnv.importValue(EcrStack.REPOSITORY_URI))),
+                                Map.of("RepositoryUri", app.appImportValue(EcrStack.REPOSITORY_URI))),
                         "Essential", true,
                         "User", CONTAINER_USER,
                         "ReadonlyRootFilesystem", true,
-                        "Memory", memory.ref(),
+                        "Memory", cfg.memory(),
                         "PortMappings", List.of(Obj.of("ContainerPort", AlbStack.APP_PORT, "Protocol", "tcp")),
                         "Environment", new ArrayList<>(environment.values()),
                         "MountPoints", List.of(Obj.of("SourceVolume", "tmp", "ContainerPath", "/tmp", "ReadOnly", false)),
@@ -338,168 +192,181 @@ public final class ServiceStack implements Stack {
                                         "mode", "non-blocking")))))
                 .prop("Tags", app.tags());
 
-        // --- Blue/green releases -------------------------------------------------------------------------
-        // ECS rewrites the two listener rules' weights and registers tasks in the two target groups with this
-        // role. The AWS managed policy AmazonECSInfrastructureRolePolicyForLoadBalancers allows the same
-        // actions on every target group, listener and rule of the account; here they name ours only.
-        // ModifyListener is left out: ECS is given rules, not a listener (docs/deploying.md).
-        Resource lbRole = AppEnv.workloadRole(t, "LoadBalancerInfrastructureRole", "-ecs-lb",
-                "ECS shifts traffic between our two target groups by rewriting our two listener rules",
-                Iam.plainServiceTrust("ecs.amazonaws.com"))
-                .prop("Policies", List.of(Iam.inline("ShiftTrafficBetweenOurTargetGroups", Iam.document(
-                        Iam.allow("ReadLoadBalancing", LB_READ_ACTIONS, "*"),
-                        Iam.allow("RegisterTasksInOurTargetGroups", List.of("elasticloadbalancing:DeregisterTargets",
-                                        "elasticloadbalancing:RegisterTargets"),
-                                AppEnv.importValue(AlbStack.TARGET_GROUP_ARN),
-                                AppEnv.importValue(AlbStack.ALT_TARGET_GROUP_ARN)),
-                        Iam.allow("ShiftOurListenerRules", List.of("elasticloadbalancing:ModifyRule"),
-                                AppEnv.importValue(AlbStack.PRODUCTION_RULE_ARN),
-                                AppEnv.importValue(AlbStack.TEST_RULE_ARN))))))
-                .prop("Tags", app.tags());
-
-        // The release check: a Lambda function in the private subnets (Control Tower's CT.LAMBDA.PR.3 wants
-        // functions in a VPC, and the private subnets cannot reach the internet-facing load balancer without
-        // a NAT), so it asks the new revision's tasks directly, on the app port. See release_check.py.
-        Resource hookSg = t.resource("ReleaseCheckSecurityGroup", "AWS::EC2::SecurityGroup")
-                .prop("GroupDescription", "Release check: to the app port of the tasks and to the VPC endpoints (HTTPS) only")
-                .prop("VpcId", AppEnv.importValue(NetworkStack.VPC_ID))
-                .prop("SecurityGroupEgress", List.of(
-                        AlbStack.tcp(AlbStack.APP_PORT, "DestinationSecurityGroupId", taskSg.ref(), "To the tasks"),
-                        AlbStack.tcp(443, "CidrIp", AppEnv.importValue(NetworkStack.VPC_CIDR),
-                                "HTTPS to the Elastic Load Balancing and Logs endpoints")))
-                .prop("Tags", app.tags("-release-check"));
-        t.resource("TaskIngressFromReleaseCheck", "AWS::EC2::SecurityGroupIngress")
-                .prop("GroupId", taskSg.ref())
-                .prop("IpProtocol", "tcp")
-                .prop("FromPort", AlbStack.APP_PORT)
-                .prop("ToPort", AlbStack.APP_PORT)
-                .prop("SourceSecurityGroupId", hookSg.ref())
-                .prop("Description", "From the release check");
-        Resource hookRole = AppEnv.workloadRole(t, "ReleaseCheckRole", "-release-check",
-                "The release check: find the new revision's tasks, run in our VPC, write our log group",
-                Iam.plainServiceTrust("lambda.amazonaws.com"))
-                .prop("Policies", List.of(Iam.inline("CheckTheNewRevision", Iam.document(
-                        Iam.allow("FindTheNewRevision", List.of("elasticloadbalancing:DescribeRules",
-                                "elasticloadbalancing:DescribeTargetHealth"), "*"),
-                        Iam.allow("DescribeNetworkInterfaces", List.of("ec2:DescribeNetworkInterfaces",
-                                "ec2:DescribeSubnets"), "*"),
-                        Iam.allow("NetworkInterfacesInOurVpc", LAMBDA_ENI_ACTIONS,
-                                Iam.arn("ec2:${AWS::Region}:${AWS::AccountId}:network-interface/*"),
-                                Iam.arn("ec2:${AWS::Region}:${AWS::AccountId}:subnet/*"),
-                                Iam.arn("ec2:${AWS::Region}:${AWS::AccountId}:security-group/*")),
-                        Iam.allow("WriteOurLogGroup", List.of("logs:CreateLogStream", "logs:PutLogEvents"),
-                                logGroup.getAtt("Arn"))))))
-                .prop("Tags", app.tags());
-        Resource hook = t.resource("ReleaseCheckFunction", "AWS::Lambda::Function")
-                .prop("FunctionName", AppEnv.name(RELEASE_CHECK_SUFFIX))
-                .prop("Description", "ECS blue/green hook (POST_TEST_TRAFFIC_SHIFT): the new revision answers GET /hello "
-                        + "and GET /health before production moves")
-                .prop("Runtime", RELEASE_CHECK_RUNTIME)
-                .prop("Handler", "index.handler")
-                .prop("Code", Obj.of("ZipFile", releaseCheckCode()))
-                .prop("Role", hookRole.getAtt("Arn"))
-                .prop("Timeout", RELEASE_CHECK_TIMEOUT_SECONDS)
-                .prop("MemorySize", 128)
-                .prop("Environment", Obj.of("Variables", Obj.of(
-                        "TEST_LISTENER_RULE_ARN", AppEnv.importValue(AlbStack.TEST_RULE_ARN),
-                        "CHECK_TIMEOUT_SECONDS", "5")))
-                .prop("LoggingConfig", Obj.of("LogGroup", logGroup.ref(), "LogFormat", "Text"))
-                .prop("VpcConfig", Obj.of(
-                        "SubnetIds", Fn.split(",", AppEnv.importValue(NetworkStack.PRIVATE_SUBNETS)),
-                        "SecurityGroupIds", List.of(hookSg.ref())))
-                .prop("Tags", app.tags());
-        Resource hookInvokeRole = AppEnv.workloadRole(t, "ReleaseHookInvokeRole", "-ecs-hook",
-                "ECS invokes our release check during a blue/green release",
-                Iam.plainServiceTrust("ecs.amazonaws.com"))
-                .prop("Policies", List.of(Iam.inline("InvokeOurReleaseCheck", Iam.document(
-                        Iam.allow("InvokeOurReleaseCheck", List.of("lambda:InvokeFunction"), hook.getAtt("Arn"))))))
-                .prop("Tags", app.tags());
-
-        // AlarmNames are the alarms' names as text, not Refs: the running-task alarm names the service (a Ref
-        // would make a cycle), so it is created after the service, as the CDK does for deployment alarms
-        // defined after their service. ECS reads the alarms when a deployment runs.
+        Map<String, Object> deployment;
+        Map<String, Object> advanced = null;
         List<Object> alarmNames = new ArrayList<>();
-        for (ReleaseAlarm alarm : ReleaseAlarm.all()) {
-            Resource r = t.resource(alarm.id(), "AWS::CloudWatch::Alarm");
-            alarm.define(r, min.ref());
-            r.prop("AlarmActions", Fn.ifThen(hasTopic, List.of(alarmTopic.ref()), Fn.Pseudo.NO_VALUE))
-                    .prop("OKActions", Fn.ifThen(hasTopic, List.of(alarmTopic.ref()), Fn.Pseudo.NO_VALUE))
-                    .prop("Tags", app.tags());
-            alarmNames.add(alarm.alarmName());
+        for (ReleaseAlarm alarm : ReleaseAlarm.deploymentAlarms()) {
+            alarmNames.add(alarm.alarmName(app));
         }
         Map<String, Object> alarms = Obj.of("AlarmNames", alarmNames, "Enable", true, "Rollback", true);
+        if (cfg.blueGreen()) {
+            // ECS rewrites the two listener rules' weights and registers tasks in the two target groups with this
+            // role: the actions of the AWS managed policy AmazonECSInfrastructureRolePolicyForLoadBalancers (v6:
+            // the Describe calls, Register/DeregisterTargets, ModifyListener, ModifyRule), on ours only.
+            Resource lbRole = app.workloadRole(t, "LoadBalancerInfrastructureRole", "-ecs-lb",
+                    "ECS shifts traffic between the two target groups by rewriting the two listener rules",
+                    Iam.plainServiceTrust("ecs.amazonaws.com"))
+                    .prop("Policies", List.of(Iam.inline("ShiftTrafficBetweenTheTargetGroups", Iam.document(
+                            Iam.allow("ReadLoadBalancing", LB_READ_ACTIONS, "*"),
+                            Iam.allow("RegisterTasksInTheTargetGroups", List.of("elasticloadbalancing:DeregisterTargets",
+                                            "elasticloadbalancing:RegisterTargets"),
+                                    app.importValue(AlbStack.TARGET_GROUP_ARN),
+                                    app.importValue(AlbStack.ALT_TARGET_GROUP_ARN)),
+                            Iam.allow("ModifyTheServingListener", List.of("elasticloadbalancing:ModifyListener"),
+                                    AppEnv.regional("elasticloadbalancing", "listener/app/" + p + "/*")),
+                            Iam.allow("ShiftTheListenerRules", List.of("elasticloadbalancing:ModifyRule"),
+                                    app.importValue(AlbStack.PRODUCTION_RULE_ARN),
+                                    app.importValue(AlbStack.TEST_RULE_ARN))))));
 
+            // The release check: a Lambda function in the private subnets (Control Tower's CT.LAMBDA.PR.3 wants
+            // functions in a VPC, and the private subnets cannot reach the internet-facing load balancer without
+            // a NAT), so it asks the new revision's tasks directly, on the app port. See release_check.py.
+            Resource hookSg = t.resource("ReleaseCheckSecurityGroup", "AWS::EC2::SecurityGroup")
+                    .prop("GroupDescription", "Release check: to the app port of the tasks and to the VPC endpoints (HTTPS) only")
+                    .prop("VpcId", app.importValue(NetworkStack.VPC_ID))
+                    .prop("SecurityGroupEgress", List.of(
+                            AlbStack.tcp(AlbStack.APP_PORT, "DestinationSecurityGroupId", taskSg.ref(), "To the tasks"),
+                            AlbStack.tcp(443, "CidrIp", env.network().vpcCidr(),
+                                    "HTTPS to the Elastic Load Balancing and Logs endpoints")))
+                    .prop("Tags", app.tags("-release-check"));
+            t.resource("TaskIngressFromReleaseCheck", "AWS::EC2::SecurityGroupIngress")
+                    .prop("GroupId", taskSg.ref())
+                    .prop("IpProtocol", "tcp")
+                    .prop("FromPort", AlbStack.APP_PORT)
+                    .prop("ToPort", AlbStack.APP_PORT)
+                    .prop("SourceSecurityGroupId", hookSg.ref())
+                    .prop("Description", "From the release check");
+            Resource hookRole = app.workloadRole(t, "ReleaseCheckRole", "-release-check",
+                    "The release check: find the new revision's tasks, run in the VPC, write the log group",
+                    Iam.plainServiceTrust("lambda.amazonaws.com"))
+                    .prop("Policies", List.of(Iam.inline("CheckTheNewRevision", Iam.document(
+                            Iam.allow("FindTheNewRevision", List.of("elasticloadbalancing:DescribeRules",
+                                    "elasticloadbalancing:DescribeTargetHealth"), "*"),
+                            Iam.allow("DescribeNetworkInterfaces", List.of("ec2:DescribeNetworkInterfaces",
+                                    "ec2:DescribeSubnets"), "*"),
+                            Iam.allow("NetworkInterfacesInTheVpc", LAMBDA_ENI_ACTIONS,
+                                    AppEnv.regional("ec2", "network-interface/*"),
+                                    AppEnv.regional("ec2", "subnet/*"),
+                                    AppEnv.regional("ec2", "security-group/*")),
+                            Iam.allow("WriteTheLogGroup", List.of("logs:CreateLogStream", "logs:PutLogEvents"),
+                                    logGroup.getAtt("Arn"))))));
+            Resource hook = t.resource("ReleaseCheckFunction", "AWS::Lambda::Function")
+                    .prop("FunctionName", p + RELEASE_CHECK_SUFFIX)
+                    .prop("Description", "ECS blue/green hook (POST_TEST_TRAFFIC_SHIFT): the new revision answers GET /hello "
+                            + "and GET /health before production moves")
+                    .prop("Runtime", RELEASE_CHECK_RUNTIME)
+                    .prop("Handler", "index.handler")
+                    .prop("Code", Obj.of("ZipFile", releaseCheckCode()))
+                    .prop("Role", hookRole.getAtt("Arn"))
+                    .prop("Timeout", RELEASE_CHECK_TIMEOUT_SECONDS)
+                    .prop("MemorySize", 128)
+                    .prop("Environment", Obj.of("Variables", Obj.of(
+                            "TEST_LISTENER_RULE_ARN", app.importValue(AlbStack.TEST_RULE_ARN),
+                            "CHECK_TIMEOUT_SECONDS", "5")))
+                    .prop("LoggingConfig", Obj.of("LogGroup", logGroup.ref(), "LogFormat", "Text"))
+                    .prop("VpcConfig", Obj.of(
+                            "SubnetIds", Fn.split(",", app.importValue(NetworkStack.PRIVATE_SUBNETS)),
+                            "SecurityGroupIds", List.of(hookSg.ref())))
+                    .prop("Tags", app.tags());
+            Resource hookInvokeRole = app.workloadRole(t, "ReleaseHookInvokeRole", "-ecs-hook",
+                    "ECS invokes the release check during a blue/green release",
+                    Iam.plainServiceTrust("ecs.amazonaws.com"))
+                    .prop("Policies", List.of(Iam.inline("InvokeTheReleaseCheck", Iam.document(
+                            Iam.allow("InvokeTheReleaseCheck", List.of("lambda:InvokeFunction"), hook.getAtt("Arn"))))));
+            // The circuit breaker is for rolling updates only ("can only be used for services using the rolling
+            // update (ECS) deployment type", ECS API reference, DeploymentConfiguration). Blue/green rolls back on a
+            // failed hook, on an alarm, and when the new tasks never get healthy.
+            deployment = Obj.of("Strategy", BLUE_GREEN,
+                    "BakeTimeInMinutes", cfg.bakeTimeMinutes(),
+                    "MinimumHealthyPercent", 100,
+                    "MaximumPercent", 200,
+                    "LifecycleHooks", List.of(Obj.of(
+                            "HookTargetArn", hook.getAtt("Arn"),
+                            "RoleArn", hookInvokeRole.getAtt("Arn"),
+                            "LifecycleStages", List.of(HOOK_STAGE))),
+                    "Alarms", alarms);
+            advanced = Obj.of(
+                    "AlternateTargetGroupArn", app.importValue(AlbStack.ALT_TARGET_GROUP_ARN),
+                    "ProductionListenerRule", app.importValue(AlbStack.PRODUCTION_RULE_ARN),
+                    "TestListenerRule", app.importValue(AlbStack.TEST_RULE_ARN),
+                    "RoleArn", lbRole.getAtt("Arn"));
+        } else {
+            deployment = Obj.of("Strategy", ROLLING,
+                    "MinimumHealthyPercent", 100,
+                    "MaximumPercent", 200,
+                    "DeploymentCircuitBreaker", Obj.of("Enable", true, "Rollback", true),
+                    "Alarms", alarms);
+        }
+
+        Map<String, Object> loadBalancer = Obj.of(
+                "ContainerName", "app",
+                "ContainerPort", AlbStack.APP_PORT,
+                "TargetGroupArn", app.importValue(AlbStack.TARGET_GROUP_ARN));
+        if (advanced != null) {
+            loadBalancer.put("AdvancedConfiguration", advanced);
+        }
         Resource service = t.resource("Service", "AWS::ECS::Service")
                 .prop("Cluster", cluster.ref())
                 .prop("LaunchType", "FARGATE")
                 .prop("PlatformVersion", "LATEST")
                 .prop("TaskDefinition", taskDef.ref())
-                // No DesiredCount: autoscaling owns the task count. With one here, every deploy would reset
-                // the count autoscaling chose. ECS starts a new service with 1 task; MinCapacity raises it.
+                // No DesiredCount: autoscaling owns the task count. With one here, every release (a new task
+                // definition) would send it again and reset the count autoscaling chose. ECS starts a new service
+                // with 1 task, and registering the scalable target raises it to MinCapacity ("it changes the
+                // resource's current capacity to a value that is inside of this range", RegisterScalableTarget).
                 .prop("HealthCheckGracePeriodSeconds", 60)
                 .prop("DeploymentController", Obj.of("Type", "ECS"))
-                // The circuit breaker is for rolling updates only ("can only be used for services using the rolling
-                // update (ECS) deployment type", ECS API reference, DeploymentConfiguration). Blue/green rolls back
-                // on a failed hook, on an alarm, and when the new tasks never get healthy.
-                .prop("DeploymentConfiguration", Fn.ifThen(blueGreen,
-                        Obj.of("Strategy", BLUE_GREEN,
-                                "BakeTimeInMinutes", bake.ref(),
-                                "MinimumHealthyPercent", 100,
-                                "MaximumPercent", 200,
-                                "LifecycleHooks", List.of(Obj.of(
-                                        "HookTargetArn", hook.getAtt("Arn"),
-                                        "RoleArn", hookInvokeRole.getAtt("Arn"),
-                                        "LifecycleStages", List.of(HOOK_STAGE))),
-                                "Alarms", alarms),
-                        Obj.of("Strategy", ROLLING,
-                                "MinimumHealthyPercent", 100,
-                                "MaximumPercent", 200,
-                                "DeploymentCircuitBreaker", Obj.of("Enable", true, "Rollback", true),
-                                "Alarms", alarms)))
+                .prop("DeploymentConfiguration", deployment)
                 .prop("NetworkConfiguration", Obj.of("AwsvpcConfiguration", Obj.of(
                         "AssignPublicIp", "DISABLED",
-                        "Subnets", Fn.split(",", AppEnv.importValue(NetworkStack.PRIVATE_SUBNETS)),
+                        "Subnets", Fn.split(",", app.importValue(NetworkStack.PRIVATE_SUBNETS)),
                         "SecurityGroups", List.of(taskSg.ref()))))
-                .prop("LoadBalancers", List.of(Obj.of(
-                        "ContainerName", "app",
-                        "ContainerPort", AlbStack.APP_PORT,
-                        "TargetGroupArn", AppEnv.importValue(AlbStack.TARGET_GROUP_ARN),
-                        "AdvancedConfiguration", Fn.ifThen(blueGreen, Obj.of(
-                                "AlternateTargetGroupArn", AppEnv.importValue(AlbStack.ALT_TARGET_GROUP_ARN),
-                                "ProductionListenerRule", AppEnv.importValue(AlbStack.PRODUCTION_RULE_ARN),
-                                "TestListenerRule", AppEnv.importValue(AlbStack.TEST_RULE_ARN),
-                                "RoleArn", lbRole.getAtt("Arn")), Fn.Pseudo.NO_VALUE))))
+                .prop("LoadBalancers", List.of(loadBalancer))
                 .prop("PropagateTags", "SERVICE")
                 .prop("EnableECSManagedTags", true)
                 .prop("Tags", app.tags());
+
+        // AlarmNames are the alarms' names as text, not Refs: the alarms name the service (a Ref back would
+        // make a cycle), so they are created after it. ECS reads them when a deployment runs.
+        for (ReleaseAlarm alarm : ReleaseAlarm.all()) {
+            Resource r = t.resource(alarm.id(), "AWS::CloudWatch::Alarm");
+            alarm.define(r, app, service.getAtt("Name"));
+            if (alarmTopic != null) {
+                r.prop("AlarmActions", List.of(alarmTopic.ref())).prop("OKActions", List.of(alarmTopic.ref()));
+            }
+            r.prop("Tags", app.tags());
+        }
 
         Resource scalable = t.resource("ScalableTarget", "AWS::ApplicationAutoScaling::ScalableTarget")
                 .prop("ServiceNamespace", "ecs")
                 .prop("ScalableDimension", "ecs:service:DesiredCount")
                 .prop("ResourceId", Fn.sub("service/${Cluster}/${Service.Name}"))
-                .prop("MinCapacity", min.ref())
-                .prop("MaxCapacity", max.ref());
+                .prop("MinCapacity", cfg.minCapacity())
+                .prop("MaxCapacity", cfg.maxCapacity());
+        // Requests per task on both target groups: blue/green alternates production between them, so a policy
+        // on one fixed group would see no requests after every other release and scale in. The idle group
+        // reports no data, filled with 0 (the sum of the two is the per-task count of the group serving now).
         t.resource("RequestCountScalingPolicy", "AWS::ApplicationAutoScaling::ScalingPolicy")
-                .prop("PolicyName", Fn.sub("${AppName}-${EnvName}-requests-per-task"))
+                .prop("PolicyName", p + "-requests-per-task")
                 .prop("PolicyType", "TargetTrackingScaling")
                 .prop("ScalingTargetId", scalable.ref())
                 .prop("TargetTrackingScalingPolicyConfiguration", Obj.of(
-                        "PredefinedMetricSpecification", Obj.of(
-                                "PredefinedMetricType", "ALBRequestCountPerTarget",
-                                "ResourceLabel", Fn.join("/",
-                                        AppEnv.importValue(AlbStack.LB_FULL_NAME),
-                                        AppEnv.importValue(AlbStack.TG_FULL_NAME))),
-                        "TargetValue", requests.ref(),
+                        "CustomizedMetricSpecification", Obj.of("Metrics", List.of(
+                                Obj.of("Id", "requests", "Expression", "FILL(tg, 0) + FILL(alt, 0)",
+                                        "Label", "RequestCountPerTarget of both target groups", "ReturnData", true),
+                                requestsPerTarget("tg", AlbStack.TG_FULL_NAME, app),
+                                requestsPerTarget("alt", AlbStack.ALT_TG_FULL_NAME, app))),
+                        "TargetValue", cfg.requestsPerTask(),
                         "ScaleOutCooldown", 60,
                         "ScaleInCooldown", 300));
         t.resource("CpuScalingPolicy", "AWS::ApplicationAutoScaling::ScalingPolicy")
-                .prop("PolicyName", Fn.sub("${AppName}-${EnvName}-cpu"))
+                .prop("PolicyName", p + "-cpu")
                 .prop("PolicyType", "TargetTrackingScaling")
                 .prop("ScalingTargetId", scalable.ref())
                 .prop("TargetTrackingScalingPolicyConfiguration", Obj.of(
                         "PredefinedMetricSpecification", Obj.of(
                                 "PredefinedMetricType", "ECSServiceAverageCPUUtilization"),
-                        "TargetValue", cpuTarget.ref(),
+                        "TargetValue", cfg.cpuPercent(),
                         "ScaleOutCooldown", 60,
                         "ScaleInCooldown", 300));
 
@@ -508,6 +375,18 @@ public final class ServiceStack implements Stack {
         t.output("TaskDefinitionArn", taskDef.ref())
                 .description("The task definition this stack deployed; the service should be running it (a rolled-back "
                         + "deployment runs an older one).");
+        t.output("LogGroupName", logGroup.ref()).description("The log group of the tasks and the release check.");
         return t;
+    }
+
+    private static Map<String, Object> requestsPerTarget(String metricId, String targetGroupExport, AppEnv app) {
+        return Obj.of("Id", metricId,
+                "MetricStat", Obj.of(
+                        "Metric", Obj.of("Namespace", ReleaseAlarm.ELB, "MetricName", "RequestCountPerTarget",
+                                "Dimensions", List.of(
+                                        Obj.of("Name", "LoadBalancer", "Value", app.importValue(AlbStack.LB_FULL_NAME)),
+                                        Obj.of("Name", "TargetGroup", "Value", app.importValue(targetGroupExport)))),
+                        "Stat", "Sum"),
+                "ReturnData", false);
     }
 }

@@ -2,32 +2,40 @@ package dev.hellostack.cfn.stacks;
 
 import dev.hellostack.cfn.model.Template;
 
-/** One deployable stack: a template plus what the pipeline needs to know to deploy it. */
+/** One deployable stack: a template per environment plus what the pipeline needs to know to deploy it. */
 public interface Stack {
 
     /** Who deploys the stack. */
     enum DeployedBy {
         /** The GitLab pipeline, through the deploy role. */
         pipeline,
-        /** An administrator, by hand, once (it creates the roles the pipeline uses). */
+        /** An administrator, once (it creates what the pipeline may not: its own roles, the image repository). */
         administrator
     }
 
-    /** Short name; the template is written to {@code templates/<name>.yaml}. */
+    /** Short name; the template is written to {@code templates/<env>/<name>.yaml} (or {@code templates/<name>.yaml}). */
     String name();
 
-    /** The CloudFormation stack name, with {@code ${AppName}} and {@code ${EnvName}} placeholders. */
-    default String stackName() {
-        return "${AppName}-${EnvName}-" + name();
+    /**
+     * True (the default) for a stack of its own in every environment; false for an application-level stack
+     * shared by every environment (the image repository), written once to {@code templates/<name>.yaml}.
+     */
+    default boolean perEnvironment() {
+        return true;
+    }
+
+    /** The CloudFormation stack name in an environment. */
+    default String stackName(Environment env) {
+        return perEnvironment() ? env.prefix() + "-" + name() : env.app() + "-" + name();
     }
 
     default DeployedBy deployedBy() {
         return DeployedBy.pipeline;
     }
 
-    /** One line on what the stack holds, for the README and ARCHITECTURE.md. */
+    /** One line on what the stack holds, for the docs. */
     String summary();
 
-    /** Builds a fresh model of the template. */
-    Template template();
+    /** Builds a fresh model of the template for an environment (an app-level stack reads only its app). */
+    Template template(Environment env);
 }

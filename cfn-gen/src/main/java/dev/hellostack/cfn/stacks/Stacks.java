@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * Every stack, in deploy order: the one place that defines the order. templates/stacks.json, the
- * pipeline and the README follow it, and the build checks that each stack imports only from stacks
+ * pipeline and the docs follow it, and the generator checks that each stack imports only from stacks
  * before it.
  */
 public final class Stacks {
@@ -14,8 +14,8 @@ public final class Stacks {
 
     public static List<Stack> all() {
         return List.of(
-                new GitlabOidcStack(),
                 new EcrStack(),
+                new GitlabOidcStack(),
                 new NetworkStack(),
                 new AlbStack(),
                 new ServiceStack());

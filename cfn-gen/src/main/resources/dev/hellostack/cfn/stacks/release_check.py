@@ -56,12 +56,12 @@ def new_revision_targets(elb, rule_arn):
     return group, [(h["Target"]["Id"], h["Target"]["Port"]) for h in health if h["TargetHealth"]["State"] == "healthy"]
 
 
-def handler(event, context, elb=None):
+def handler(event, context):
     group, targets, problems = None, [], []
     try:
-        if elb is None:
-            import boto3
-            elb = boto3.client("elasticloadbalancing")
+        import boto3
+        # botocore's name for ELB v2; "elasticloadbalancing" is only its ARN, IAM and endpoint prefix.
+        elb = boto3.client("elbv2")
         group, targets = new_revision_targets(elb, os.environ["TEST_LISTENER_RULE_ARN"])
         if not targets:
             problems.append("no healthy target in " + group)

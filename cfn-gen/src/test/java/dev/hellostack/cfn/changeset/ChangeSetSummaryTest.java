@@ -133,21 +133,42 @@ class ChangeSetSummaryTest {
         assertFalse(r.out().contains("No changes:"), r.out());
     }
 
+    /** The service's row when its import of TargetGroupArn waits for the alb stack earlier in the preview. */
+    static final String SERVICE_WAITS_FOR_ALB = "| `service` | `hello-prod-service` | cannot be previewed until `alb` (earlier"
+            + " in this preview) is deployed and exports what it imports; the deploy runs it first: No export named"
+            + " hello-prod-TargetGroupArn found |";
+
     @Test
-    void failedChangeSetIsShownWithItsReasonAndFailsTheRun() {
+    void anImportOfAnExportAnEarlierStacksChangeSetAddsWaitsForThatStack() {
+        // An MR whose alb template adds TargetGroupArn and whose service imports it: CloudFormation cannot
+        // resolve the import before alb is deployed, and the deploy runs alb first (issue 18, defect 16).
         Result r =
                 run(
                         "--exports", sample("exports.json"),
                         "--stack", "alb=" + sample("remove-alb.json"),
                         "--new-stack", "service=" + sample("failed-service.json"));
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains(SERVICE_WAITS_FOR_ALB), r.out());
+    }
+
+    @Test
+    void anImportWhoseProviderFailedFailsTheRunNamingIt(@TempDir Path dir) throws IOException {
+        Path failedAlb = dir.resolve("failed-alb.json");
+        Files.writeString(failedAlb, Files.readString(SAMPLES.resolve("failed-service.json"))
+                .replace("hello-prod-service", "hello-prod-alb")
+                .replace("No export named hello-prod-TargetGroupArn found", "Template format error"));
+        Result r =
+                run(
+                        "--exports", sample("exports.json"),
+                        "--stack", "alb=" + failedAlb,
+                        "--new-stack", "service=" + sample("failed-service.json"));
         assertEquals(1, r.status());
         assertTrue(
                 r.out().contains(
                         "| `service` | `hello-prod-service` | **CHANGE SET FAILED**: No export named hello-prod-TargetGroupArn"
-                                + " found: stack alb exports it in this template but not yet in AWS: deploy alb first,"
-                                + " then preview again |"),
+                                + " found: stack alb exports it in this template, but its own change set failed (above) |"),
                 r.out());
-        assertTrue(r.err().contains("could not be created for: service"), r.err());
+        assertTrue(r.err().contains("could not be created for: alb, service"), r.err());
     }
 
     @Test
@@ -159,11 +180,7 @@ class ChangeSetSummaryTest {
                         "--new-stack", "alb=" + sample("new-ecr.json"),
                         "--new-stack", "service=" + sample("failed-service.json"));
         assertEquals(0, r.status(), r.err());
-        assertTrue(
-                r.out().contains(
-                        "| `service` | `hello-prod-service` | cannot be previewed until the new stack(s) `alb` are deployed:"
-                                + " No export named hello-prod-TargetGroupArn found |"),
-                r.out());
+        assertTrue(r.out().contains(SERVICE_WAITS_FOR_ALB), r.out());
     }
 
     @Test
@@ -192,7 +209,7 @@ class ChangeSetSummaryTest {
                         "--new-stack", "network=" + failed);
         assertEquals(1, r.status());
         assertTrue(r.err().contains("stack network imports hello-prod-PermissionsBoundaryArn: stack gitlab-oidc should"
-                + " export it: is gitlab-oidc deployed, with the same AppName and EnvName"), r.err());
+                + " export it: is gitlab-oidc deployed (an administrator deploys it; docs/deploying.md)?"), r.err());
     }
 
     @Test

@@ -3,7 +3,6 @@ package dev.hellostack.cfn.docs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hellostack.cfn.check.TemplateChecks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,7 +22,17 @@ import org.junit.jupiter.api.Test;
 /** Every relative link in every Markdown file of the repository resolves, anchors included; the README stays short. */
 class MarkdownLinksTest {
 
-    private static final Path ROOT = TemplateChecks.findRepoRoot();
+    private static final Path ROOT = findRepoRoot();
+
+    /** The repository root: the nearest directory up from here with templates/ and a pom.xml. */
+    static Path findRepoRoot() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isDirectory(p.resolve("templates")) && Files.exists(p.resolve("pom.xml"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("no repository root (templates/ and pom.xml) above " + Path.of("").toAbsolutePath());
+    }
     private static final Pattern LINK = Pattern.compile("\\[[^\\]]*\\]\\(([^)\\s]+)\\)");
     private static final Pattern HEADING = Pattern.compile("^#{1,6} +(.+?) *#*$");
     private static final Set<String> SKIPPED_DIRS = Set.of(".git", "target", "node_modules");

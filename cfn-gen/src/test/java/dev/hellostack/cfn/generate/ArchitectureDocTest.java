@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hellostack.cfn.model.Fn;
 import dev.hellostack.cfn.model.Template;
-import dev.hellostack.cfn.stacks.AppEnv;
+import dev.hellostack.cfn.stacks.Environment;
+import dev.hellostack.cfn.stacks.Environments;
 import dev.hellostack.cfn.stacks.NetworkStack;
 import dev.hellostack.cfn.stacks.Stack;
 import dev.hellostack.cfn.stacks.Stacks;
@@ -14,7 +15,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -40,7 +41,7 @@ class ArchitectureDocTest {
     private static final Set<String> KEYWORDS = Set.of("end", "subgraph", "graph", "flowchart", "direction",
             "style", "linkStyle", "classDef", "class", "click", "call", "href", "default", "interpolate");
 
-    private static Stack stack(String name, Consumer<Template> body) {
+    private static Stack stack(String name, BiConsumer<Template, Environment> body) {
         return TestStacks.stack(name, body);
     }
 
@@ -151,7 +152,7 @@ class ArchitectureDocTest {
     /** The release picture: the check runs before production moves, and both failure paths roll back. */
     @Test
     void theReleaseSequenceShowsTheCheckBeforeProductionAndBothRollbacks() {
-        List<String> blocks = diagrams(Generator.render(Stacks.all()).get("ARCHITECTURE.md"));
+        List<String> blocks = diagrams(Generator.render(Stacks.all(), Environments.all()).get("ARCHITECTURE.md"));
         List<String> messages = checkSequence(blocks.get(3));
         int test = messages.indexOf("ecs -> rules: test rule to green, weight 100");
         int check = messages.indexOf("ecs -> check: invoke at POST_TEST_TRAFFIC_SHIFT");
@@ -180,7 +181,7 @@ class ArchitectureDocTest {
 
     @Test
     void theGeneratedPicturesUseOnlyQuotedLabelsAndSafeIds() {
-        List<String> blocks = diagrams(Generator.render(Stacks.all()).get("ARCHITECTURE.md"));
+        List<String> blocks = diagrams(Generator.render(Stacks.all(), Environments.all()).get("ARCHITECTURE.md"));
         assertEquals(4, blocks.size());
         for (String block : blocks.subList(0, 3)) {
             checkSyntax(block);
@@ -190,7 +191,7 @@ class ArchitectureDocTest {
 
     @Test
     void theTrafficPathRunsFromTheInternetThroughTheEndpointsToAws() {
-        String traffic = diagrams(Generator.render(Stacks.all()).get("ARCHITECTURE.md")).get(0);
+        String traffic = diagrams(Generator.render(Stacks.all(), Environments.all()).get("ARCHITECTURE.md")).get(0);
         assertEquals(List.of("internet -> alb", "alb -> tgServing", "alb -> tgNew", "tgServing -> tasks",
                 "tgNew -> newTasks", "check -> newTasks", "check -> endpoints", "tasks -> endpoints", "endpoints -> ecr",
                 "endpoints -> logs", "endpoints -> elb", "tasks -> s3gw", "s3gw -> s3"), checkSyntax(traffic));
@@ -201,17 +202,18 @@ class ArchitectureDocTest {
     @Test
     void everyImportIsAnArrowFromItsExporter() {
         List<Stack> stacks = Stacks.all();
-        String graph = diagrams(Generator.render(stacks).get("ARCHITECTURE.md")).get(1);
+        String graph = diagrams(Generator.render(stacks, Environments.all()).get("ARCHITECTURE.md")).get(1);
         List<String> edges = checkSyntax(graph);
         int imports = 0;
         for (Stack consumer : stacks) {
-            for (String imported : consumer.template().importNames()) {
+            for (String imported : consumer.template(TestStacks.DEV).importNames()) {
                 imports++;
-                String name = imported.substring("${AppName}-${EnvName}-".length());
-                Stack producer = stacks.stream().filter(p -> p.template().exportNames().contains(imported))
+                String name = imported.startsWith("hello-dev-") ? imported.substring("hello-dev-".length())
+                        : imported.substring("hello-".length()) + " (repository)";
+                Stack producer = stacks.stream().filter(p -> p.template(TestStacks.DEV).exportNames().contains(imported))
                         .findFirst().orElseThrow();
                 assertTrue(edges.contains(ArchitectureDoc.id(producer) + " -> " + ArchitectureDoc.id(consumer)), graph);
-                assertTrue(Pattern.compile(ArchitectureDoc.id(producer) + " -->\\|\"(?:[^\"]*<br/>)?" + name
+                assertTrue(Pattern.compile(ArchitectureDoc.id(producer) + " -->\\|\"(?:[^\"]*<br/>)?" + Pattern.quote(name)
                         + "(?:<br/>[^\"]*)?\"\\| " + ArchitectureDoc.id(consumer)).matcher(graph).find(),
                         "no arrow " + producer.name() + " -> " + consumer.name() + " carrying " + name + " in:\n" + graph);
             }
@@ -221,26 +223,27 @@ class ArchitectureDocTest {
 
     @Test
     void stacksNamedLikeMermaidKeywordsStillMakeAValidPicture() {
-        Stack end = stack("end", t -> {
+        Stack end = stack("end", (t, env) -> {
             var topic = t.resource("Topic", "AWS::SNS::Topic");
-            t.output("TopicArn", topic.ref()).export(AppEnv.exportName("TopicArn"));
+            t.output("TopicArn", topic.ref()).export(env.prefix() + "-TopicArn");
         });
-        Stack defaults = stack("default", t ->
-                t.resource("Queue", "AWS::SQS::Queue").prop("QueueName", Fn.sub("${AppName}-${EnvName}"))
-                        .prop("Tags", List.of(AppEnv.importValue("TopicArn"))));
-        String graph = diagrams(ArchitectureDoc.render(List.of(end, defaults))).get(1);
+        Stack defaults = stack("default", (t, env) ->
+                t.resource("Queue", "AWS::SQS::Queue").prop("QueueName", env.prefix())
+                        .prop("Tags", List.of(Fn.importValue(env.prefix() + "-TopicArn"))));
+        String graph = diagrams(ArchitectureDoc.render(List.of(end, defaults), Environments.all())).get(1);
         assertEquals(List.of("stack_end -> stack_default"), checkSyntax(graph));
     }
 
     /** The trust picture's arrows are what the gitlab-oidc template grants: each PassRole and each trust. */
     @Test
     void theTrustChainShowsWhatThePoliciesGrant() {
-        String trust = diagrams(Generator.render(Stacks.all()).get("ARCHITECTURE.md")).get(2);
+        String trust = diagrams(Generator.render(Stacks.all(), Environments.all()).get("ARCHITECTURE.md")).get(2);
         assertEquals(List.of("mrJob -> changeSetRole", "mainJob -> deployRole", "tagJob -> imageTagRole",
                 "changeSetRole -> execRole", "deployRole -> execRole", "execRole -> workloadRoles",
                 "workloadRoles -> ecsTasks", "workloadRoles -> flowLogs", "workloadRoles -> ecsService",
                 "workloadRoles -> lambda"), checkSyntax(trust));
-        String oidc = dev.hellostack.cfn.model.TemplateWriter.toYaml(new dev.hellostack.cfn.stacks.GitlabOidcStack().template());
+        String oidc = dev.hellostack.cfn.model.TemplateWriter.toYaml(new dev.hellostack.cfn.stacks.GitlabOidcStack()
+                .template(TestStacks.DEV));
         // both the change-set and the deploy role may pass exactly the execution role, to CloudFormation
         assertEquals(2, oidc.split("Sid: PassOnlyTheExecutionRole", -1).length - 1, oidc);
         assertTrue(oidc.contains("iam:PassedToService: cloudformation.amazonaws.com"));
@@ -250,11 +253,11 @@ class ArchitectureDocTest {
     }
 
     @Test
-    void environmentsAreListedWithWhatTheyNeedAtDeployTime() {
-        String md = Generator.render(Stacks.all()).get("ARCHITECTURE.md");
+    void environmentsAreListedWithTheirValues() {
+        String md = Generator.render(Stacks.all(), Environments.all()).get("ARCHITECTURE.md");
         assertTrue(md.contains("| `prod` | "), md);
-        assertTrue(md.contains("alb `CertificateArn` (`CFN_PARAM_CertificateArn`)"), md);
-        assertTrue(md.contains("alb `DeletionProtection=true`"), md);
+        assertTrue(md.contains("HTTPS (CertificateArn, DomainName at deploy time), deletion protection, access logs 365 days"), md);
         assertTrue(md.contains("| `dev` | "), md);
+        assertTrue(md.contains("[dev/service.yaml](dev/service.yaml), [prod/service.yaml](prod/service.yaml)"), md);
     }
 }

@@ -1,16 +1,20 @@
 package dev.hellostack.cfn.generate;
 
 import dev.hellostack.cfn.model.Template;
-import dev.hellostack.cfn.stacks.AppEnv;
+import dev.hellostack.cfn.stacks.Environment;
+import dev.hellostack.cfn.stacks.Environments;
 import dev.hellostack.cfn.stacks.Stack;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
-/** Small made-up stacks for generator tests: AppName/EnvName declared, the rest up to the test. */
+/** Small made-up stacks for generator tests: the body gets the template and the environment. */
 final class TestStacks {
+
+    static final Environment DEV = Environments.named("dev");
+
     private TestStacks() {
     }
 
-    static Stack stack(String name, Consumer<Template> body) {
+    static Stack stack(String name, BiConsumer<Template, Environment> body) {
         return new Stack() {
             @Override
             public String name() {
@@ -23,10 +27,9 @@ final class TestStacks {
             }
 
             @Override
-            public Template template() {
+            public Template template(Environment env) {
                 Template t = new Template(name, name);
-                AppEnv.declare(t);
-                body.accept(t);
+                body.accept(t, env);
                 return t;
             }
         };

@@ -97,9 +97,9 @@ class FnTest {
     }
 
     @Test
-    void cidrTakesBlockCountAndBits() {
-        assertEquals("Fn::Cidr:\n  - Fn::GetAtt:\n      - Vpc\n      - CidrBlock\n  - 6\n  - 8\n",
-                yaml(Fn.cidr(Fn.getAtt("Vpc", "CidrBlock"), 6, 8)));
+    void findInMapNamesTheMapAndBothKeys() {
+        assertEquals("Fn::FindInMap:\n  - ElbLogDelivery\n  - Ref: AWS::Region\n  - Account\n",
+                yaml(Fn.findInMap("ElbLogDelivery", Fn.Pseudo.REGION, "Account")));
     }
 
     @Test

@@ -5,272 +5,232 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.hellostack.cfn.model.Template;
-import dev.hellostack.cfn.model.TemplateWriter;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
-/** What each stack promises, asserted on the generated template (read back from its YAML). */
+/** What the committed templates do, one behaviour per test. */
 class StacksTest {
 
-    private static final ObjectMapper YAML = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
-
-    /** Rejects a JSON object with the same key twice (IAM would silently keep only one). */
-    private static final ObjectMapper STRICT_JSON = new ObjectMapper()
-            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-
-    private static JsonNode yaml(Stack stack) throws Exception {
-        return YAML.readTree(TemplateWriter.toYaml(stack.template()));
+    private static JsonNode resource(String env, String stack, String id) {
+        JsonNode r = TemplateFiles.of(env, stack).path("Resources").path(id);
+        assertFalse(r.isMissingNode(), env + "/" + stack + " has no " + id);
+        return r;
     }
 
-    private static JsonNode props(JsonNode template, String resource) {
-        return template.path("Resources").path(resource).path("Properties");
+    private static Map<String, String> containerEnvironment(String env) {
+        Map<String, String> out = new TreeMap<>();
+        for (JsonNode e : resource(env, "service", "TaskDefinition").path("Properties").path("ContainerDefinitions").get(0)
+                .path("Environment")) {
+            out.put(e.path("Name").asText(), e.path("Value").asText());
+        }
+        return out;
+    }
+
+    /**
+     * A resource with a fixed name that CloudFormation keeps when its stack goes must still be deleted when the
+     * stack operation that created it rolls back ("RetainExceptOnCreate ... If the stack operation that created
+     * the resource is rolled back, CloudFormation deletes the resource", DeletionPolicy attribute): with Retain, a
+     * failed first create keeps the access-log bucket (or a key), and every retry fails on "already exists".
+     */
+    @Test
+    void whatIsKeptWhenAStackGoesIsDeletedWhenItsFirstCreateRollsBack() {
+        List<String> kept = new ArrayList<>();
+        TemplateFiles.all().forEach((file, t) -> t.path("Resources").properties().forEach(r -> {
+            String policy = r.getValue().path("DeletionPolicy").asText("Delete");
+            if (!policy.equals("Delete")) {
+                kept.add(file + " " + r.getKey());
+                assertEquals("RetainExceptOnCreate", policy, file + " " + r.getKey());
+            }
+        }));
+        assertTrue(kept.containsAll(List.of("ecr.yaml Repository", "prod/alb.yaml AccessLogsBucket",
+                "prod/service.yaml LogsKey", "prod/network.yaml LogsKey", "dev/service.yaml LogGroup")), kept.toString());
+    }
+
+    /**
+     * A new service starts one task, below MinCapacity in prod, and its scalable target is created only after the
+     * service resource completes: a deployment alarm on the task count would roll back its first deployment, which
+     * has nothing to roll back to. The deployment alarms watch only traffic the tasks answer (no data while none
+     * flows is not breaching); the task-count alarm compares with the desired count and only notifies.
+     */
+    @Test
+    void aNewServicesFirstDeploymentCannotTripItsOwnDeploymentAlarms() {
+        for (Environment env : Environments.all()) {
+            JsonNode service = resource(env.name(), "service", "Service").path("Properties");
+            assertTrue(service.path("DesiredCount").isMissingNode(), "autoscaling owns the task count");
+            List<String> rollbackAlarms = TemplateFiles.texts(service.path("DeploymentConfiguration").path("Alarms")
+                    .path("AlarmNames"));
+            assertEquals(List.of(env.prefix() + "-Target5xx", env.prefix() + "-UnhealthyHosts",
+                    env.prefix() + "-ResponseTimeP99"), rollbackAlarms);
+            TemplateFiles.resources(TemplateFiles.of(env.name(), "service"), "AWS::CloudWatch::Alarm").forEach((id, alarm) -> {
+                JsonNode p = alarm.path("Properties");
+                assertEquals("notBreaching", p.path("TreatMissingData").asText(), id);
+                assertTrue(p.path("Threshold").isNumber(), id + ": a fixed threshold, not the task count");
+                String metrics = p.path("Metrics").toString();
+                if (rollbackAlarms.contains(p.path("AlarmName").asText())) {
+                    assertTrue(metrics.contains("AWS/ApplicationELB") && !metrics.contains("TaskCount"), id);
+                } else {
+                    assertEquals("TasksBelowDesiredAlarm", id);
+                    assertTrue(metrics.contains("DesiredTaskCount") && metrics.contains("RunningTaskCount"), metrics);
+                }
+            });
+        }
+    }
+
+    /**
+     * ECS's load-balancer role does what the AWS managed policy AmazonECSInfrastructureRolePolicyForLoadBalancers
+     * (v6) allows, ModifyListener included, on our resources only; the permissions boundary allows it too.
+     */
+    @Test
+    void theLoadBalancerRoleMayModifyTheListenerAndTheBoundaryLetsIt() {
+        for (Environment env : Environments.all()) {
+            JsonNode role = TemplateFiles.of(env.name(), "service");
+            List<String> actions = new ArrayList<>();
+            TemplateFiles.statements(role, "LoadBalancerInfrastructureRole")
+                    .forEach((sid, s) -> actions.addAll(TemplateFiles.texts(s.path("Action"))));
+            for (String action : List.of("elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyRule",
+                    "elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets",
+                    "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules",
+                    "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth")) {
+                assertTrue(actions.contains(action), env.name() + ": the role lacks " + action);
+                JsonNode boundary = TemplateFiles.of(env.name(), "gitlab-oidc").path("Resources")
+                        .path("WorkloadPermissionsBoundary").path("Properties").path("PolicyDocument").path("Statement");
+                assertTrue(ExecutionRoleTest.allowedBy(boundary, action), env.name() + ": the boundary blocks " + action);
+            }
+        }
+    }
+
+    /**
+     * ALB user guide, "Enable access logs for your Application Load Balancer", step 2: in "Regions available before
+     * August 2022" the bucket policy names "the ID of the AWS account for Elastic Load Balancing for your Region";
+     * in "Regions available as of August 2022 or later", the service principal logdelivery.elasticloadbalancing.
+     */
+    @Test
+    void accessLogsAreDeliveredByTheRegionsElbAccountOrTheServicePrincipal() {
+        JsonNode alb = TemplateFiles.of("prod", "alb");
+        JsonNode map = alb.path("Mappings").path("ElbLogDelivery");
+        assertEquals("127311923021", map.path("us-east-1").path("Account").asText());
+        assertEquals("156460612806", map.path("eu-west-1").path("Account").asText());
+        assertEquals("048591011584", map.path("us-gov-west-1").path("Account").asText());
+        assertEquals("", map.path("eu-central-2").path("Account").asText());
+        assertEquals("", map.path("ap-southeast-7").path("Account").asText());
+        JsonNode principal = alb.path("Resources").path("AccessLogsBucketPolicy").path("Properties").path("PolicyDocument")
+                .path("Statement").get(1).path("Principal").path("Fn::If");
+        assertEquals("ElbAccountDeliversLogs", principal.get(0).asText());
+        assertTrue(principal.get(1).toString().contains("FindInMap"), principal.toString());
+        assertEquals("logdelivery.elasticloadbalancing.amazonaws.com", principal.get(2).path("Service").asText());
+        assertTrue(alb.path("Conditions").path("ElbAccountDeliversLogs").toString()
+                .contains("{\"Fn::FindInMap\":[\"ElbLogDelivery\",{\"Ref\":\"AWS::Region\"},\"Account\"]}"));
+        assertTrue(TemplateFiles.of("dev", "alb").path("Resources").path("AccessLogsBucket").isMissingNode(),
+                "dev writes no access logs and has no bucket");
+    }
+
+    /**
+     * Blue/green alternates production between the two target groups, so request-count scaling on one fixed group
+     * would see nothing after every other release and scale in: it sums the per-target request count of both.
+     */
+    @Test
+    void requestCountScalingWatchesBothTargetGroups() {
+        for (Environment env : Environments.all()) {
+            JsonNode config = resource(env.name(), "service", "RequestCountScalingPolicy").path("Properties")
+                    .path("TargetTrackingScalingPolicyConfiguration");
+            assertTrue(config.path("PredefinedMetricSpecification").isMissingNode(), "no ALBRequestCountPerTarget on one group");
+            String metrics = config.path("CustomizedMetricSpecification").path("Metrics").toString();
+            assertTrue(metrics.contains(env.prefix() + "-TargetGroupFullName"), metrics);
+            assertTrue(metrics.contains(env.prefix() + "-AlternateTargetGroupFullName"), metrics);
+            assertTrue(metrics.contains("FILL(tg, 0) + FILL(alt, 0)"), metrics);
+        }
+    }
+
+    /**
+     * ECS rewrites the rules' weights on every release. CloudFormation writes the weights the pipeline read from
+     * the live rules (LiveProductionTargetGroup, LiveTestTargetGroup), so a stack update never moves production;
+     * and the rules sit on one serving listener whatever the protocol, so adding HTTPS changes that listener in
+     * place and replaces no rule whose ARN the service stack imports.
+     */
+    @Test
+    void theListenerRulesCarryTheLiveWeightsOnOneServingListener() {
+        for (Environment env : Environments.all()) {
+            JsonNode alb = TemplateFiles.of(env.name(), "alb");
+            for (String rule : List.of("ProductionListenerRule", "TestListenerRule")) {
+                JsonNode p = alb.path("Resources").path(rule).path("Properties");
+                assertEquals("{\"Ref\":\"ServingListener\"}", p.path("ListenerArn").toString());
+                JsonNode groups = p.path("Actions").get(0).path("ForwardConfig").path("TargetGroups");
+                String condition = rule.startsWith("Production") ? "ProductionOnAlternateTargetGroup"
+                        : "TestOnAlternateTargetGroup";
+                assertEquals("{\"Fn::If\":[\"" + condition + "\",0,100]}", groups.get(0).path("Weight").toString());
+                assertEquals("{\"Fn::If\":[\"" + condition + "\",100,0]}", groups.get(1).path("Weight").toString());
+            }
+            String live = alb.path("Conditions").toString();
+            assertTrue(live.contains("{\"Ref\":\"LiveProductionTargetGroup\"},\"AlternateTargetGroup\""), live);
+            assertTrue(live.contains("{\"Ref\":\"LiveTestTargetGroup\"},\"AlternateTargetGroup\""), live);
+        }
+        JsonNode https = resource("prod", "alb", "ServingListener").path("Properties");
+        assertEquals("HTTPS", https.path("Protocol").asText());
+        assertEquals("[\"ServingListener\"]", resource("prod", "alb", "HttpRedirectListener").path("DependsOn").toString());
+        assertEquals("HTTP", resource("dev", "alb", "ServingListener").path("Properties").path("Protocol").asText());
+    }
+
+    /** The certificate covers the host name, not the load balancer's DNS name: prod is reached and checked at DomainName. */
+    @Test
+    void prodIsReachedAtItsDomainName() {
+        JsonNode alb = TemplateFiles.of("prod", "alb");
+        assertEquals("https://${DomainName}", alb.path("Outputs").path("LoadBalancerUrl").path("Value").path("Fn::Sub").asText());
+        assertFalse(alb.path("Parameters").path("DomainName").has("Default"), "required");
+        assertEquals("http://${LoadBalancer.DNSName}",
+                TemplateFiles.of("dev", "alb").path("Outputs").path("LoadBalancerUrl").path("Value").path("Fn::Sub").asText());
     }
 
     @Test
-    void ecrRepositoryIsImmutableScannedAndRetained() throws Exception {
-        JsonNode t = yaml(new EcrStack());
-        JsonNode repo = t.path("Resources").path("Repository");
-        assertEquals("Retain", repo.path("DeletionPolicy").asText());
-        assertEquals("IMMUTABLE", repo.path("Properties").path("ImageTagMutability").asText());
-        assertTrue(repo.path("Properties").path("ImageScanningConfiguration").path("ScanOnPush").asBoolean());
-        String text = repo.path("Properties").path("LifecyclePolicy").path("LifecyclePolicyText").path("Fn::Sub").asText();
-        JsonNode policy = new ObjectMapper().readTree(text.replace("${KeepTaggedImages}", "30"));
-        JsonNode untagged = policy.path("rules").get(0).path("selection");
-        assertEquals("untagged", untagged.path("tagStatus").asText());
-        assertEquals(7, untagged.path("countNumber").asInt());
-        assertEquals(30, policy.path("rules").get(1).path("selection").path("countNumber").asInt());
-    }
-
-    @Test
-    void privateSubnetsHaveNoRouteOutAndS3EndpointAllowsOnlyTheLayerBucket() throws Exception {
-        JsonNode t = yaml(new NetworkStack());
-        t.path("Resources").properties().forEach(e -> {
-            String type = e.getValue().path("Type").asText();
-            assertFalse(type.equals("AWS::EC2::NatGateway"), "no NAT gateway");
-            if (type.equals("AWS::EC2::Route")) {
-                assertEquals("PublicRouteTable", e.getValue().path("Properties").path("RouteTableId").path("Ref").asText(),
-                        e.getKey() + " routes a private route table out");
-            }
-            if (type.equals("AWS::EC2::Subnet")) {
-                assertFalse(e.getValue().path("Properties").path("MapPublicIpOnLaunch").asBoolean(true), e.getKey());
-            }
-        });
-        JsonNode statements = props(t, "S3GatewayEndpoint").path("PolicyDocument").path("Statement");
-        assertEquals(1, statements.size());
-        assertEquals("[\"s3:GetObject\"]", statements.get(0).path("Action").toString());
-        assertEquals("arn:${AWS::Partition}:s3:::prod-${AWS::Region}-starport-layer-bucket/*",
-                statements.get(0).path("Resource").get(0).path("Fn::Sub").asText());
-        for (String endpoint : List.of("EcrApiEndpoint", "EcrDkrEndpoint", "LogsEndpoint")) {
-            assertTrue(props(t, endpoint).path("PrivateDnsEnabled").asBoolean(), endpoint);
+    void privateSubnetsHaveNoRouteOutAndTheS3EndpointAllowsOnlyTheLayerBucket() {
+        for (Environment env : Environments.all()) {
+            JsonNode network = TemplateFiles.of(env.name(), "network");
+            TemplateFiles.resources(network, "AWS::EC2::Route").forEach((id, route) ->
+                    assertEquals("{\"Ref\":\"PublicRouteTable\"}", route.path("Properties").path("RouteTableId").toString(), id));
+            assertTrue(TemplateFiles.resources(network, "AWS::EC2::NatGateway").isEmpty());
+            assertEquals(List.of("arn:${AWS::Partition}:s3:::prod-${AWS::Region}-starport-layer-bucket/*"),
+                    TemplateFiles.texts(network.path("Resources").path("S3GatewayEndpoint").path("Properties")
+                            .path("PolicyDocument").path("Statement").get(0).path("Resource")));
+            assertEquals(List.of("10." + (env.name().equals("dev") ? "1" : "0") + ".4.0/24"),
+                    TemplateFiles.texts(network.path("Resources").path("PrivateSubnet1").path("Properties").path("CidrBlock")));
         }
     }
 
     @Test
-    void loadBalancerClosesIdleConnectionsBeforeTheServer() throws Exception {
-        JsonNode t = yaml(new AlbStack());
-        int albIdle = 0;
-        for (JsonNode attribute : props(t, "LoadBalancer").path("LoadBalancerAttributes")) {
-            if (attribute.path("Key").asText().equals("idle_timeout.timeout_seconds")) {
-                albIdle = attribute.path("Value").asInt();
+    void theLoadBalancerClosesIdleConnectionsBeforeTheServerDoes() {
+        for (Environment env : Environments.all()) {
+            int alb = 0;
+            for (JsonNode a : resource(env.name(), "alb", "LoadBalancer").path("Properties").path("LoadBalancerAttributes")) {
+                if (a.path("Key").asText().equals("idle_timeout.timeout_seconds")) {
+                    alb = a.path("Value").asInt();
+                }
             }
+            int server = Integer.parseInt(containerEnvironment(env.name()).get("IDLE_TIMEOUT_SECONDS"));
+            assertEquals(AlbStack.IDLE_TIMEOUT_SECONDS, alb);
+            assertTrue(server > alb, "the server's idle timeout " + server + " must exceed the load balancer's " + alb);
         }
-        assertEquals(60, albIdle);
-        assertTrue(ServiceStack.IDLE_TIMEOUT_SECONDS > albIdle);
-        JsonNode tg = props(t, "TargetGroup");
-        assertEquals("/health", tg.path("HealthCheckPath").asText());
-        assertEquals("ip", tg.path("TargetType").asText());
-        assertEquals("30", tg.path("TargetGroupAttributes").get(0).path("Value").asText());
     }
 
     @Test
-    void httpsListenerAndRedirectExistOnlyWithACertificate() throws Exception {
-        JsonNode r = yaml(new AlbStack()).path("Resources");
-        assertEquals("NoCertificate", r.path("HttpListener").path("Condition").asText());
-        assertEquals("HasCertificate", r.path("HttpRedirectListener").path("Condition").asText());
-        assertEquals("HasCertificate", r.path("HttpsListener").path("Condition").asText());
-        assertEquals(AlbStack.TLS_POLICY, r.path("HttpsListener").path("Properties").path("SslPolicy").asText());
-    }
-
-    @Test
-    void containerRunsAsNonRootReadOnlyAndOutlivesTheServersShutdown() throws Exception {
-        JsonNode t = yaml(new ServiceStack());
-        JsonNode container = props(t, "TaskDefinition").path("ContainerDefinitions").get(0);
-        assertEquals("10001", container.path("User").asText());
+    void theContainerRunsAsNonRootReadOnlyAndOutlivesTheServersShutdown() {
+        JsonNode container = resource("prod", "service", "TaskDefinition").path("Properties").path("ContainerDefinitions").get(0);
+        assertEquals(ServiceStack.CONTAINER_USER, container.path("User").asText());
         assertTrue(container.path("ReadonlyRootFilesystem").asBoolean());
-        assertTrue(container.path("StopTimeout").asInt() > ServiceStack.SHUTDOWN_TIMEOUT_SECONDS);
-        List<String> env = new ArrayList<>();
-        container.path("Environment").forEach(e -> env.add(e.path("Name").asText()));
-        assertEquals(List.of("ACCESS_LOG", "HOST", "IDLE_TIMEOUT_SECONDS", "LOG_LEVEL", "PORT", "SHUTDOWN_TIMEOUT_SECONDS"), env);
-        assertEquals("DISABLED", props(t, "Service").path("NetworkConfiguration").path("AwsvpcConfiguration")
-                .path("AssignPublicIp").asText());
+        int shutdown = Integer.parseInt(containerEnvironment("prod").get("SHUTDOWN_TIMEOUT_SECONDS"));
+        assertTrue(container.path("StopTimeout").asInt() > shutdown, "ECS's SIGKILL comes after the server's own deadline");
+        assertEquals("${RepositoryUri}:${ImageTag}", TemplateFiles.texts(container.path("Image")).get(0));
+        assertTrue(container.path("Image").toString().contains("hello-RepositoryUri"), "the shared repository");
     }
 
     @Test
-    void requestCountScalingUsesBothFullNames() throws Exception {
-        JsonNode spec = props(yaml(new ServiceStack()), "RequestCountScalingPolicy")
-                .path("TargetTrackingScalingPolicyConfiguration");
-        JsonNode join = spec.path("PredefinedMetricSpecification").path("ResourceLabel").path("Fn::Join");
-        assertEquals("/", join.get(0).asText());
-        assertEquals("${AppName}-${EnvName}-LoadBalancerFullName", join.get(1).get(0).path("Fn::ImportValue").path("Fn::Sub").asText());
-        assertEquals("${AppName}-${EnvName}-TargetGroupFullName", join.get(1).get(1).path("Fn::ImportValue").path("Fn::Sub").asText());
-        assertTrue(spec.path("ScaleOutCooldown").asInt() < spec.path("ScaleInCooldown").asInt());
-    }
-
-    @Test
-    void onlyTheDefaultBranchMayDeployAndMergeRequestsCannotExecute() throws Exception {
-        JsonNode t = yaml(new GitlabOidcStack());
-        String deployTrust = props(t, "DeployRole").path("AssumeRolePolicyDocument").path("Fn::Sub").get(0).asText();
-        JsonNode deployCondition = STRICT_JSON.readTree(deployTrust).path("Statement").get(0).path("Condition");
-        assertEquals("project_path:${ProjectPath}:ref_type:branch:ref:${DefaultBranch}",
-                deployCondition.path("StringEquals").path("${GitLabHost}:sub").asText());
-        assertEquals("${Audience}", deployCondition.path("StringEquals").path("${GitLabHost}:aud").asText());
-        String changeSetTrust = props(t, "ChangeSetRole").path("AssumeRolePolicyDocument").path("Fn::Sub").get(0).asText();
-        assertEquals("project_path:${ProjectPath}:ref_type:branch:ref:*", STRICT_JSON.readTree(changeSetTrust)
-                .path("Statement").get(0).path("Condition").path("StringLike").path("${GitLabHost}:sub").asText());
-        assertEquals("${Audience}", STRICT_JSON.readTree(changeSetTrust)
-                .path("Statement").get(0).path("Condition").path("StringEquals").path("${GitLabHost}:aud").asText());
-        String changeSetActions = props(t, "ChangeSetRole").path("Policies").toString();
-        assertFalse(changeSetActions.contains("ExecuteChangeSet"));
-        assertTrue(props(t, "DeployRole").path("Policies").toString().contains("cloudformation:ExecuteChangeSet"));
-    }
-
-    @Test
-    void tagPipelinesGetOnlyTheImageTagRoleAndOnlyTheDeployRoleDeletesStacks() throws Exception {
-        JsonNode t = yaml(new GitlabOidcStack());
-        String tagTrust = props(t, "ImageTagRole").path("AssumeRolePolicyDocument").path("Fn::Sub").get(0).asText();
-        JsonNode condition = STRICT_JSON.readTree(tagTrust).path("Statement").get(0).path("Condition");
-        assertEquals("project_path:${ProjectPath}:ref_type:tag:ref:${ReleaseTagPattern}",
-                condition.path("StringLike").path("${GitLabHost}:sub").asText());
-        assertEquals("${Audience}", condition.path("StringEquals").path("${GitLabHost}:aud").asText());
-        String tagPolicy = props(t, "ImageTagRole").path("Policies").toString();
-        for (String forbidden : List.of("ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
-                "cloudformation:CreateChangeSet", "iam:PassRole")) {
-            assertFalse(tagPolicy.contains(forbidden), "the image-tag role must not have " + forbidden);
-        }
-        assertTrue(tagPolicy.contains("ecr:PutImage"));
-        assertTrue(props(t, "DeployRole").path("Policies").toString().contains("cloudformation:DeleteStack"));
-        assertFalse(props(t, "ChangeSetRole").path("Policies").toString().contains("cloudformation:DeleteStack"));
-        assertEquals("ImageTagRole", t.path("Outputs").path("ImageTagRoleArn").path("Value").path("Fn::GetAtt").get(0).asText());
-    }
-
-    @Test
-    void workloadRolesAreNamedWithinTheExecutionRolesPatternAndIamsLimit() throws Exception {
-        int longestApp = 20;
-        int longestEnv = 10;
-        int roles = 0;
-        for (Stack stack : Stacks.all()) {
-            if (stack.name().equals("gitlab-oidc")) {
-                continue;
-            }
-            var it = yaml(stack).path("Resources").properties().iterator();
-            while (it.hasNext()) {
-                var r = it.next();
-                if (r.getValue().path("Type").asText().equals("AWS::IAM::Role")) {
-                    roles++;
-                    String name = r.getValue().path("Properties").path("RoleName").path("Fn::Sub").asText();
-                    assertTrue(name.startsWith("${AppName}-${EnvName}-"), stack.name() + "/" + r.getKey() + ": " + name);
-                    assertEquals(AppEnv.ROLE_PATH, r.getValue().path("Properties").path("Path").path("Fn::Sub").asText(),
-                            stack.name() + "/" + r.getKey() + " must live under the app's IAM path");
-                    int length = name.length() - "${AppName}".length() - "${EnvName}".length() + longestApp + longestEnv;
-                    assertTrue(length <= 64, stack.name() + "/" + r.getKey() + " may be " + length + " characters");
-                    assertTrue(stack.template().capabilities().contains("CAPABILITY_NAMED_IAM"), stack.name());
-                }
-            }
-        }
-        assertEquals(6, roles, "task execution, task, flow-log, ECS load-balancer, release-check and hook-invoke roles");
-    }
-
-    @Test
-    void autoscalingOwnsTheTaskCount() throws Exception {
-        JsonNode t = yaml(new ServiceStack());
-        assertTrue(props(t, "Service").path("DesiredCount").isMissingNode(), "a DesiredCount resets autoscaling on every deploy");
-        assertTrue(t.path("Parameters").path("DesiredCount").isMissingNode());
-        assertEquals("MinCapacity", props(t, "ScalableTarget").path("MinCapacity").path("Ref").asText());
-    }
-
-    @Test
-    void loadBalancerDeletionProtectionIsOffInDevAndOnInProd() throws Exception {
-        JsonNode t = yaml(new AlbStack());
-        assertEquals("false", t.path("Parameters").path("DeletionProtection").path("Default").asText());
-        assertEquals("false", Environments.named("dev").parameters("alb").get("DeletionProtection"));
-        assertEquals("true", Environments.named("prod").parameters("alb").get("DeletionProtection"));
-    }
-
-    @Test
-    void executionRoleCannotDeleteImagesNorShedTheBoundary() throws Exception {
-        JsonNode t = yaml(new GitlabOidcStack());
-        String policy = props(t, "CloudFormationExecutionRole").path("Policies").toString();
-        assertFalse(policy.contains("ecr:DeleteRepository"));
-        assertFalse(policy.contains("iam:DeleteRolePermissionsBoundary"));
-        for (JsonNode statement : props(t, "CloudFormationExecutionRole").path("Policies").get(0)
-                .path("PolicyDocument").path("Statement")) {
-            if (statement.path("Action").toString().contains("iam:CreateRole")) {
-                assertEquals("WorkloadPermissionsBoundary", statement.path("Condition").path("StringEquals")
-                        .path("iam:PermissionsBoundary").path("Ref").asText());
-            }
-        }
-        for (Stack stack : Stacks.all()) {
-            yaml(stack).path("Resources").properties().forEach(r -> {
-                boolean workloadRole = r.getValue().path("Type").asText().equals("AWS::IAM::Role")
-                        && !stack.name().equals("gitlab-oidc");
-                if (workloadRole) {
-                    assertEquals("${AppName}-${EnvName}-PermissionsBoundaryArn", r.getValue().path("Properties")
-                            .path("PermissionsBoundary").path("Fn::ImportValue").path("Fn::Sub").asText(),
-                            stack.name() + "/" + r.getKey() + " lacks the permissions boundary");
-                }
-            });
-        }
-    }
-
-    @Test
-    void allResourceWildcardsAreTheOnesAwsRequires() throws Exception {
-        for (Stack stack : Stacks.all()) {
-            JsonNode t = yaml(stack);
-            t.path("Resources").properties().forEach(r -> {
-                List<JsonNode> statements = new ArrayList<>();
-                r.getValue().path("Properties").path("Policies")
-                        .forEach(p -> p.path("PolicyDocument").path("Statement").forEach(statements::add));
-                r.getValue().path("Properties").path("PolicyDocument").path("Statement").forEach(statements::add);
-                for (JsonNode s : statements) {
-                    if (s.path("Effect").asText().equals("Deny")) {
-                        continue; // a Deny may be wide: the TLS-only statement denies s3:* without TLS
-                    }
-                    s.path("Action").forEach(a -> assertFalse(a.asText().contains("*"),
-                            stack.name() + "/" + r.getKey() + " allows wildcard action " + a));
-                    boolean anyResource = s.path("Resource").toString().contains("\"*\"");
-                    if (anyResource && !r.getValue().path("Type").asText().equals("AWS::EC2::VPCEndpoint")) {
-                        boolean tagOnCreate = s.path("Condition").path("StringEquals").has("aws:RequestTag/app");
-                        for (JsonNode a : s.path("Action")) {
-                            String action = a.asText();
-                            assertTrue(action.equals("ecr:GetAuthorizationToken")
-                                            || tagOnCreate && (action.equals("kms:CreateKey") || action.equals("kms:TagResource"))
-                                            || action.matches("[a-z0-9-]+:(Describe|List|Get)[A-Za-z]+")
-                                            || action.matches("ecs:(Register|Deregister)TaskDefinition"),
-                                    stack.name() + "/" + r.getKey() + " allows " + action + " on *");
-                        }
-                    }
-                }
-            });
-        }
-    }
-
-    @Test
-    void everyTemplateFitsInACreateChangeSetCallWithoutS3() {
-        for (Stack stack : Stacks.all()) {
-            int bytes = TemplateWriter.toYaml(stack.template()).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-            assertTrue(bytes <= 51_200, stack.name() + " is " + bytes + " bytes; TemplateBody allows 51,200");
-        }
-    }
-
-    @Test
-    void everyAppStackTakesAppNameAndEnvNameFirst() {
-        for (Stack stack : Stacks.all()) {
-            Template t = stack.template();
-            assertEquals("AppName", t.parameters().get(0).id(), stack.name());
-            assertEquals("EnvName", t.parameters().get(1).id(), stack.name());
-        }
+    void theReleaseCheckIsTheTestedCodeUsingTheElbv2Client() throws Exception {
+        String code = resource("dev", "service", "ReleaseCheckFunction").path("Properties").path("Code").path("ZipFile").asText();
+        String file = Files.readString(TemplateFiles.ROOT.resolve(
+                "cfn-gen/src/main/resources/dev/hellostack/cfn/stacks/release_check.py"));
+        assertEquals(file, code);
+        assertTrue(code.contains("boto3.client(\"elbv2\")"), "botocore knows elbv2, not elasticloadbalancing");
     }
 }
