@@ -1,6 +1,7 @@
 package dev.hellostack.server;
 
 import com.sun.management.UnixOperatingSystemMXBean;
+import io.vertx.core.json.Json;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import java.util.Map;
@@ -190,7 +191,7 @@ public record ServerConfig(
   }
 
   private static ConfigException invalid(String name, String value, String expected) {
-    return new ConfigException("invalid " + name + "=" + Json.quote(value) + ": expected " + expected);
+    return new ConfigException("invalid " + name + "=" + Json.encode(value) + ": expected " + expected);
   }
 
   /** An invalid environment variable; the message is one line naming it, its value and what is allowed. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hellostack.server.ServerConfig.ConfigException;
 import dev.hellostack.server.ServerConfig.LogLevel;
+import io.vertx.core.json.Json;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -97,27 +98,27 @@ class ServerConfigTest {
   @ValueSource(strings = {"", " ", "abc", "-1", "65536", "99999999999", "8080 ", " 8080", "+80", "8_080", "80.0", "0x50"})
   void portRejectsAnythingButAnIntegerInRange(String raw) {
     String message = errorFor("PORT", raw);
-    assertTrue(message.startsWith("invalid PORT=" + Json.quote(raw) + ": expected an integer 0-65535"), message);
+    assertTrue(message.startsWith("invalid PORT=" + Json.encode(raw) + ": expected an integer 0-65535"), message);
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"", "0", "-5", "3601", "ten", "1.5"})
   void idleTimeoutRejectsValuesOutside1To3600(String raw) {
-    assertEquals("invalid IDLE_TIMEOUT_SECONDS=" + Json.quote(raw) + ": expected an integer 1-3600",
+    assertEquals("invalid IDLE_TIMEOUT_SECONDS=" + Json.encode(raw) + ": expected an integer 1-3600",
         errorFor("IDLE_TIMEOUT_SECONDS", raw));
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"", "0", "-5", "3601", "10s", "1.5"})
   void headerTimeoutRejectsValuesOutside1To3600(String raw) {
-    assertEquals("invalid HEADER_TIMEOUT_SECONDS=" + Json.quote(raw) + ": expected an integer 1-3600",
+    assertEquals("invalid HEADER_TIMEOUT_SECONDS=" + Json.encode(raw) + ": expected an integer 1-3600",
         errorFor("HEADER_TIMEOUT_SECONDS", raw));
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"", "0", "-1", "1000001", "many", "1e4"})
   void maxConnectionsRejectsValuesOutside1To1000000(String raw) {
-    assertEquals("invalid MAX_CONNECTIONS=" + Json.quote(raw) + ": expected an integer 1-1000000",
+    assertEquals("invalid MAX_CONNECTIONS=" + Json.encode(raw) + ": expected an integer 1-1000000",
         errorFor("MAX_CONNECTIONS", raw));
   }
 
@@ -145,34 +146,34 @@ class ServerConfigTest {
   @ParameterizedTest
   @ValueSource(strings = {"", "0", "301", "20s", "-1"})
   void shutdownTimeoutRejectsValuesOutside1To300(String raw) {
-    assertEquals("invalid SHUTDOWN_TIMEOUT_SECONDS=" + Json.quote(raw) + ": expected an integer 1-300",
+    assertEquals("invalid SHUTDOWN_TIMEOUT_SECONDS=" + Json.encode(raw) + ": expected an integer 1-300",
         errorFor("SHUTDOWN_TIMEOUT_SECONDS", raw));
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"", "0", "257", "auto", "two"})
   void eventLoopsRejectsValuesOutside1To256(String raw) {
-    assertEquals("invalid EVENT_LOOPS=" + Json.quote(raw) + ": expected an integer 1-256",
+    assertEquals("invalid EVENT_LOOPS=" + Json.encode(raw) + ": expected an integer 1-256",
         errorFor("EVENT_LOOPS", raw));
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"", "TRACE", "warning", "FATAL", "info "})
   void logLevelRejectsUnknownLevels(String raw) {
-    assertEquals("invalid LOG_LEVEL=" + Json.quote(raw) + ": expected one of ERROR, WARN, INFO, DEBUG (any case)",
+    assertEquals("invalid LOG_LEVEL=" + Json.encode(raw) + ": expected one of ERROR, WARN, INFO, DEBUG (any case)",
         errorFor("LOG_LEVEL", raw));
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"", "yes", "1", "0", "on", "t"})
   void accessLogRejectsAnythingButTrueOrFalse(String raw) {
-    assertEquals("invalid ACCESS_LOG=" + Json.quote(raw) + ": expected true or false", errorFor("ACCESS_LOG", raw));
+    assertEquals("invalid ACCESS_LOG=" + Json.encode(raw) + ": expected true or false", errorFor("ACCESS_LOG", raw));
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"", " ", "host name", "http://example.com", "a/b", "x;rm -rf"})
   void hostRejectsValuesThatAreNotAnAddressOrName(String raw) {
-    assertEquals("invalid HOST=" + Json.quote(raw) + ": expected an IP address or host name, e.g. 0.0.0.0 or 127.0.0.1",
+    assertEquals("invalid HOST=" + Json.encode(raw) + ": expected an IP address or host name, e.g. 0.0.0.0 or 127.0.0.1",
         errorFor("HOST", raw));
   }
 
