@@ -2,7 +2,6 @@ package dev.hellostack.server;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -10,8 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One HTTP server instance on a vertx-web {@link Router}; {@link HelloServer} deploys one per event
- * loop, all sharing the port. Each connection is counted against MAX_CONNECTIONS and gets a
- * {@link ConnectionGuard}; each request passes the {@link RequestGuard} before the Router.
+ * loop, all sharing the port. Each connection is counted against MAX_CONNECTIONS; requests the
+ * decoder cannot parse are answered by {@link Endpoints#invalidRequest}, the rest by the Router.
  */
 final class HelloVerticle extends VerticleBase {
   /** Largest request line (method, URI, version); longer gets 414. */
@@ -50,7 +49,7 @@ final class HelloVerticle extends VerticleBase {
         // when shutdown begins, like an idle keep-alive connection. The load balancer speaks
         // HTTP/1.1 to the targets (target group ProtocolVersion HTTP1), so nothing uses h2c.
         .setHttp2ClearTextEnabled(false)
-        // RequestGuard sends 100 Continue itself, only for a body it will accept.
+        // vertx-web's BodyHandler sends 100 Continue itself, only for a body it will accept.
         .setHandle100ContinueAutomatically(false);
   }
 
@@ -59,16 +58,10 @@ final class HelloVerticle extends VerticleBase {
     boolean accessLog = config.accessLog();
     Router router = new Endpoints(state).router(vertx);
     server = vertx.createHttpServer(options(config))
-        .connectionHandler(this::connected)
-        .requestHandler(new RequestGuard(router, accessLog))
-        .invalidRequestHandler(req -> RequestGuard.handleInvalid(req, accessLog));
+        .connectionHandler(connections::admit)
+        .requestHandler(Endpoints.requests(router, accessLog))
+        .invalidRequestHandler(req -> Endpoints.invalidRequest(req, accessLog));
     return server.listen();
-  }
-
-  private void connected(HttpConnection connection) {
-    if (connections.admit(connection)) {
-      ConnectionGuard.install(connection, config.headerTimeoutSeconds(), config.accessLog());
-    }
   }
 
   /**

@@ -54,7 +54,6 @@ public final class Main {
         "transport", server.transport(),
         "startupMs", startupMillis(mainNanos),
         "idleTimeoutSeconds", config.idleTimeoutSeconds(),
-        "headerTimeoutSeconds", config.headerTimeoutSeconds(),
         "maxConnections", config.maxConnections(),
         "shutdownTimeoutSeconds", config.shutdownTimeoutSeconds(),
         "logLevel", config.logLevel().name(),

@@ -72,8 +72,7 @@ class ServerJarIT {
         .redirectOutput(stdoutFile.toFile())
         .redirectError(stderrFile.toFile());
     builder.environment().keySet().removeAll(List.of("PORT", "HOST", "IDLE_TIMEOUT_SECONDS",
-        "SHUTDOWN_TIMEOUT_SECONDS", "EVENT_LOOPS", "LOG_LEVEL", "ACCESS_LOG", "HEADER_TIMEOUT_SECONDS",
-        "MAX_CONNECTIONS"));
+        "SHUTDOWN_TIMEOUT_SECONDS", "EVENT_LOOPS", "LOG_LEVEL", "ACCESS_LOG", "MAX_CONNECTIONS"));
     builder.environment().putAll(env);
     process = builder.start();
     return process;
