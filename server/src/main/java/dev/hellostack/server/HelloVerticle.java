@@ -61,7 +61,7 @@ final class HelloVerticle extends VerticleBase {
         .connectionHandler(connections::admit)
         .requestHandler(Endpoints.requests(router, accessLog))
         .invalidRequestHandler(req -> Endpoints.invalidRequest(req, accessLog));
-    return server.listen();
+    return server.listen().recover(cause -> Future.failedFuture(new ListenException(config, cause)));
   }
 
   /**
@@ -75,5 +75,34 @@ final class HelloVerticle extends VerticleBase {
 
   int actualPort() {
     return server.actualPort();
+  }
+
+  /**
+   * The server could not listen on HOST:PORT. Its message is the one line Main prints, for example
+   * {@code cannot listen on 0.0.0.0:8888 (HOST, PORT): Address already in use}.
+   */
+  static final class ListenException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    ListenException(ServerConfig config, Throwable cause) {
+      super("cannot listen on " + hostAndPort(config.host(), config.port()) + " (HOST, PORT): " + reason(cause),
+          cause);
+    }
+
+    private static String hostAndPort(String host, int port) {
+      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /**
+     * The operating system's reason: the native transport says {@code bind(..) failed: Address
+     * already in use}, NIO {@code Address already in use}; both become the part after the last colon.
+     */
+    static String reason(Throwable cause) {
+      String message = cause.getMessage();
+      if (message == null || message.isBlank()) {
+        return cause.getClass().getSimpleName();
+      }
+      return message.substring(message.lastIndexOf(": ") + 1).trim();
+    }
   }
 }

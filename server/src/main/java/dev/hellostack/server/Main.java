@@ -1,5 +1,6 @@
 package dev.hellostack.server;
 
+import dev.hellostack.server.HelloVerticle.ListenException;
 import dev.hellostack.server.ServerConfig.ConfigException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * line, and shuts down gracefully on SIGTERM (and SIGINT) with exit code 0.
  *
  * <p>Exit codes: 0 after a graceful shutdown, 1 if start-up fails or shutdown overruns
- * SHUTDOWN_TIMEOUT_SECONDS, 2 for an invalid configuration value.
+ * SHUTDOWN_TIMEOUT_SECONDS, 2 for an invalid configuration value. An invalid value, and a HOST and
+ * PORT the server cannot listen on, are one line on stderr that names the variables.
  */
 public final class Main {
   private static final JsonLog LOG = JsonLog.get(Main.class);
@@ -40,6 +42,11 @@ public final class Main {
     HelloServer server;
     try {
       server = HelloServer.start(config).await(60, TimeUnit.SECONDS);
+    } catch (ListenException e) {
+      System.err.println(e.getMessage());
+      shutdown.startFailed();
+      System.exit(1);
+      return;
     } catch (Throwable e) {
       LOG.error("start-up failed", e, "host", config.host(), "port", config.port());
       shutdown.startFailed();

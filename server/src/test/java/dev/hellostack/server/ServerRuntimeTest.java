@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hellostack.server.HelloVerticle.ListenException;
 import dev.hellostack.server.ServerConfig.LogLevel;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.List;
@@ -92,12 +95,21 @@ class ServerRuntimeTest {
   }
 
   @Test
-  void startOnAPortInUseFailsInsteadOfHanging() throws Exception {
+  void startOnAPortInUseFailsWithALineNamingHostAndPort() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
-      Future<HelloServer> start = HelloServer.start(TestServers.config("PORT", Integer.toString(taken.getLocalPort())));
-      Exception failure = assertThrows(Exception.class, () -> start.await(10, TimeUnit.SECONDS));
-      assertTrue(String.valueOf(failure.getMessage()).contains("in use"), String.valueOf(failure));
+      int port = taken.getLocalPort();
+      Future<HelloServer> start = HelloServer.start(TestServers.config("PORT", Integer.toString(port)));
+      ListenException failure = assertThrows(ListenException.class, () -> start.await(10, TimeUnit.SECONDS));
+      assertEquals("cannot listen on 127.0.0.1:" + port + " (HOST, PORT): Address already in use", failure.getMessage());
     }
+  }
+
+  @Test
+  void listenFailureReasonIsTheOperatingSystemsWithoutTheCallThatFailed() {
+    assertEquals("Address already in use",
+        ListenException.reason(new IOException("bind(..) failed: Address already in use")));
+    assertEquals("Address already in use", ListenException.reason(new BindException("Address already in use")));
+    assertEquals("BindException", ListenException.reason(new BindException()));
   }
 
   private static List<JsonObject> awaitAccessLines(CapturedLog log, int count) throws Exception {
