@@ -175,7 +175,8 @@ def main():
     # --- Start-up -----------------------------------------------------------
     # Every build of the server (this one, and each variant's jar=) on every JDK, with and without
     # its archive, started by turns (start 1 of each, then start 2 of each, ...), so that a slow
-    # phase of this shared machine hits them all alike.
+    # phase of this shared machine hits them all alike; the order rotates from round to round, so
+    # that none always goes first.
     startups = []
     for java, feature, archive in ([] if args.skip_startup else jdks):
         kind = "AOT cache" if feature >= 25 else "AppCDS"
@@ -188,7 +189,7 @@ def main():
                              archive_flags(java, feature, build_archive_file)["use"]))
     for start in range(args.starts if startups else 0):
         bl.log(f"==> start-up, round {start + 1}/{args.starts}: {len(startups)} variants by turns")
-        for label, java, jar, flags in startups:
+        for label, java, jar, flags in startups[start % len(startups):] + startups[:start % len(startups)]:
             results["startup_s"].setdefault(label, []).extend(measure_startup(
                 lambda j=java, f=flags, b=jar: bl.start_server(java=j, archive_flags=f, name="startup", jar=b), 1))
     for label, starter in (() if args.skip_startup else (("nginx", bl.start_nginx),
