@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -188,10 +189,10 @@ public final class JsonLog {
    * Writes each record as one UTF-8 line and flushes, so lines reach CloudWatch at once. Closing it
    * (the log manager does on reset) only flushes: stdout stays open.
    *
-   * <p>The first line encoded initializes Vert.x's JSON codec, which initializes parts of Netty,
-   * which log (at DEBUG) as they do: those records come back into {@link #publish} on the same
-   * thread while the codec is not ready yet. They wait in {@link #deferred} and are written right
-   * after the line that caused them.
+   * <p>Writing a line can log: the first one initializes Vert.x's JSON codec, and with it Vert.x's
+   * logging, which says so at DEBUG. Such a record comes back into {@link #publish} on the same
+   * thread before the codec is ready; it waits in {@link #deferred} and is written right after the
+   * line that caused it.
    */
   static final class JsonHandler extends Handler {
     private static final byte[] NEWLINE = {'\n'};
@@ -229,7 +230,9 @@ public final class JsonLog {
     }
 
     private void write(LogRecord logRecord) {
-      byte[] line = formatter.json(logRecord).toBuffer().getBytes();
+      // encode(), not toBuffer(): a Vert.x Buffer is a Netty buffer, and the first lines come from
+      // inside the initialization of Netty's own classes, which a Netty buffer would need.
+      byte[] line = formatter.format(logRecord).getBytes(StandardCharsets.UTF_8);
       synchronized (out) {
         try {
           out.write(line);
