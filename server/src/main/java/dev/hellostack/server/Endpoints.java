@@ -11,6 +11,7 @@ import static dev.hellostack.server.Replies.TEXT_PLAIN;
 
 import dev.hellostack.server.Replies.Body;
 import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -65,6 +66,7 @@ final class Endpoints {
     Router router = Router.router(vertx);
     // No file uploads: the endpoints take no body, and the root file system is read-only.
     router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+    router.route().handler(Endpoints::oneHostAndNamedHeaders);
     router.route().handler(Endpoints::exactPath);
     router.route().failureHandler(Endpoints::bodyStreamFailed);
     router.route("/hello").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::hello);
@@ -77,6 +79,23 @@ final class Endpoints {
     router.errorHandler(417, ctx -> rejectAndClose(ctx, 417, Replies.EXPECTATION_FAILED));
     router.errorHandler(500, this::internalError);
     return router;
+  }
+
+  /**
+   * A request with two {@code Host} fields, or a header field with an empty name, is a bad request
+   * (RFC 9112, section 3.2: "A server MUST respond with a 400 (Bad Request) status code to any
+   * HTTP/1.1 request message that lacks a Host header field and to any request message that contains
+   * more than one Host header field line"; RFC 9110, section 5.1: a field name is a token, at least one
+   * character). Netty's decoder lets both through; the Router's own check handles a missing or
+   * unreadable {@code Host}.
+   */
+  static void oneHostAndNamedHeaders(RoutingContext ctx) {
+    MultiMap headers = ctx.request().headers();
+    if (headers.getAll(HttpHeaders.HOST).size() > 1 || headers.contains("")) {
+      ctx.fail(400);
+    } else {
+      ctx.next();
+    }
   }
 
   /**

@@ -264,6 +264,12 @@ class MalformedInputTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"Host: x\r\nHost: y\r\n", "Host: x\r\nHost: x\r\n", "Host: x\r\n: no name\r\n"})
+  void aSecondHostOrANamelessHeaderGets400AndTheConnectionIsClosed(String headers) throws Exception {
+    assertOneAnswerThenClose("GET /hello HTTP/1.1\r\n" + headers + "\r\n" + PIPELINED, 400);
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"a b/c", "%zz", "x:99999"})
   void invalidHostValueGets400AndTheConnectionIsClosed(String host) throws Exception {
     // "%zz" makes Vert.x 5.0.7's Host check throw rather than fail; it is a 400 all the same.
