@@ -65,12 +65,7 @@ public record ServerConfig(
 
   /** Log levels, most severe first. */
   public enum LogLevel {
-    ERROR, WARN, INFO, DEBUG;
-
-    /** Whether a message at {@code level} is logged when this is the configured level. */
-    public boolean enables(LogLevel level) {
-      return level.ordinal() <= ordinal();
-    }
+    ERROR, WARN, INFO, DEBUG
   }
 
   public ServerConfig {

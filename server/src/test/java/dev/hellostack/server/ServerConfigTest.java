@@ -200,13 +200,4 @@ class ServerConfigTest {
     assertThrows(IllegalArgumentException.class, () -> new ServerConfig("0.0.0.0", 80, 75, 10_000, 0, 1, LogLevel.INFO, false));
     assertThrows(IllegalArgumentException.class, () -> new ServerConfig("0.0.0.0", 80, 75, 10_000, 20, 1, null, false));
   }
-
-  @Test
-  void logLevelEnablesItselfAndMoreSevereLevels() {
-    assertTrue(LogLevel.INFO.enables(LogLevel.ERROR));
-    assertTrue(LogLevel.INFO.enables(LogLevel.INFO));
-    assertFalse(LogLevel.INFO.enables(LogLevel.DEBUG));
-    assertFalse(LogLevel.ERROR.enables(LogLevel.WARN));
-    assertTrue(LogLevel.DEBUG.enables(LogLevel.DEBUG));
-  }
 }
