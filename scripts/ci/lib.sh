@@ -243,3 +243,22 @@ live_target_groups() {
     "LiveProductionTargetGroup=\(live($production)) LiveTestTargetGroup=\(live($test))"' <<<"$rules"
 }
 
+# certificate_check ARN HOST : dies unless the ACM certificate is issued and covers HOST (ACM
+# DescribeCertificate: Status ISSUED; DomainName or a SubjectAlternativeNames entry equal to the host,
+# or "*.<parent>" for a host one label below <parent>).
+certificate_check() {
+  local arn=$1 host=$2 cert status names covered=false n
+  cert=$(aws_cli acm describe-certificate --certificate-arn "$arn" --output json 2>&1) \
+    || die "the certificate CFN_PARAM_CertificateArn=$arn cannot be read: $cert. Request or import a certificate for $host in ACM in $AWS_REGION (docs/deploying.md), then set CFN_PARAM_CertificateArn to its ARN"
+  status=$(jq -r '.Certificate.Status' <<<"$cert")
+  [[ "$status" == ISSUED ]] \
+    || die "the certificate $arn is $status, not ISSUED: finish its validation in ACM (for DNS validation, create the CNAME record ACM shows), then retry"
+  names=$(jq -r '[.Certificate.DomainName] + (.Certificate.SubjectAlternativeNames // []) | unique | .[]' <<<"$cert")
+  while read -r n; do
+    if [[ "$n" == "$host" || ( "$n" == '*.'* && "${host#*.}" == "${n#\*.}" ) ]]; then
+      covered=true
+    fi
+  done <<<"$names"
+  $covered || die "the certificate $arn covers $(paste -sd, <<<"$names"), not DomainName $host: set CFN_PARAM_DomainName to a name it covers, or use a certificate for $host"
+  log "certificate $arn is ISSUED and covers $host"
+}
