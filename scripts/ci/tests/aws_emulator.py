@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """AWS emulator for the pipeline script tests: moto for every service, plus a shim for the two ECS
-operations moto lacks, ListServiceDeployments and DescribeServiceDeployments (release-wait.sh).
+operations moto lacks, ListServiceDeployments and DescribeServiceDeployments (release-wait.sh), and
+the gaps of moto's CloudFormation the pipeline meets (each patch below says what CloudFormation does).
 
 usage: aws_emulator.py --port PORT --state DIR [--verbose]
 moto runs in-process on a free 127.0.0.1 port; the front server on 127.0.0.1:PORT (0: a free port)
@@ -36,7 +37,10 @@ from moto.cloudformation import exceptions as cloudformation_exceptions
 from moto.cloudformation import models as cloudformation_models
 from moto.cloudformation import parsing as cloudformation_parsing
 from moto.cloudformation import responses as cloudformation_responses
+from moto.core.common_models import CloudFormationModel
 from moto.ecs import models as ecs_models
+from moto.iam import models as iam_models
+from moto.utilities.utils import get_partition
 from moto.elbv2 import models as elbv2_models
 from moto.kms import models as kms_models
 from moto.server import ThreadedMotoServer
@@ -375,6 +379,44 @@ elbv2_models.FakeTargetGroup.delete = _delete_target_group
 _moto_load_balancer_attribute = elbv2_models.FakeLoadBalancer.get_cfn_attribute
 elbv2_models.FakeLoadBalancer.get_cfn_attribute = _load_balancer_attribute
 elbv2_models.FakeTargetGroup.get_cfn_attribute = _target_group_attribute
+
+class OidcProvider(CloudFormationModel):
+    """moto 5.2.1 has IAM's OIDC providers but no CloudFormation type for them: a stack's
+    AWS::IAM::OIDCProvider created nothing (moto only logs "No Moto CloudFormation support"). As the
+    resource's registry schema documents it (aws-iam-oidcprovider.json: create calls
+    iam:CreateOpenIDConnectProvider, delete iam:DeleteOpenIDConnectProvider; primaryIdentifier Arn, the
+    Ref value), it is created in moto's IAM, where the bootstrap finds it, and deleted with its stack."""
+
+    __module__ = "moto.iam.oidc_provider"  # moto files its models by the package under moto.
+
+    def __init__(self, provider):
+        self.provider = provider
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::IAM::OIDCProvider"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        properties = cloudformation_json.get("Properties", {})
+        return cls(iam_models.iam_backends[account_id][get_partition(region_name)].create_open_id_connect_provider(
+            properties["Url"], properties.get("ThumbprintList", []), properties.get("ClientIdList", []),
+            properties.get("Tags", [])))
+
+    @property
+    def physical_resource_id(self):
+        return self.provider.arn
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr == "Arn"
+
+    def get_cfn_attribute(self, attribute_name):
+        return self.provider.arn
+
+    def delete(self, account_id, region_name):
+        iam_models.iam_backends[account_id][get_partition(region_name)].delete_open_id_connect_provider(self.provider.arn)
+
 
 TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 SESSION = botocore.session.get_session()
