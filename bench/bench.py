@@ -12,6 +12,8 @@ Run it with bench/run.sh (which builds the jar first). Python 3 stdlib only.
   * Memory: peak RSS (VmHWM from /proc/<pid>/status; for nginx and gunicorn the
     sum over the master and its workers) after the load, which ends at 256
     connections, plus the largest VmRSS sampled during the 256-connection points.
+  * CPU per request: the contender's user + system CPU time (/proc/<pid>/stat,
+    summed likewise) during a load point, over the requests wrk completed in it.
 
 Writes bench/target/bench-results.json and bench/target/bench-table.md. The last
 line printed is the throughput ratio to nginx (geometric mean over the three
@@ -162,15 +164,34 @@ def main():
         "startup_s": {}, "load": {}, "memory_kib": {},
     }
 
+    variants = []
+    for spec in args.variant:
+        name, _, settings = spec.partition(":")
+        flags = [w for w in settings.split() if w.startswith("-")]
+        env = dict(w.split("=", 1) for w in settings.split() if not w.startswith("-"))
+        jar = env.pop("jar", None)  # another build of the server, e.g. the previous commit's
+        variants.append({"name": name, "settings": settings, "flags": flags, "env": env, "jar": jar})
+
     # --- Start-up -----------------------------------------------------------
+    # Every build of the server (this one, and each variant's jar=) on every JDK, with and without
+    # its archive, started by turns (start 1 of each, then start 2 of each, ...), so that a slow
+    # phase of this shared machine hits them all alike; the order rotates from round to round, so
+    # that none always goes first.
+    startups = []
     for java, feature, archive in ([] if args.skip_startup else jdks):
-        for label, flags in ((f"hello-server JDK {feature}, no archive", []),
-                             (f"hello-server JDK {feature}, {'AOT cache' if feature >= 25 else 'AppCDS'}",
-                              archive_flags(java, feature, archive)["use"])):
-            bl.log(f"==> start-up: {label} x{args.starts}")
-            times = measure_startup(
-                lambda j=java, f=flags: bl.start_server(java=j, archive_flags=f, name="startup"), args.starts)
-            results["startup_s"][label] = times
+        kind = "AOT cache" if feature >= 25 else "AppCDS"
+        builds = [("hello-server", None, archive)] + [
+            (f"{v['name']}: {Path(v['jar']).parents[2].name.removeprefix('ref-')}", v["jar"],
+             build_archive(java, feature, v["jar"])) for v in variants if v["jar"]]
+        for build, jar, build_archive_file in builds:
+            startups.append((f"{build} JDK {feature}, no archive", java, jar, []))
+            startups.append((f"{build} JDK {feature}, {kind}", java, jar,
+                             archive_flags(java, feature, build_archive_file)["use"]))
+    for start in range(args.starts if startups else 0):
+        bl.log(f"==> start-up, round {start + 1}/{args.starts}: {len(startups)} variants by turns")
+        for label, java, jar, flags in startups[start % len(startups):] + startups[:start % len(startups)]:
+            results["startup_s"].setdefault(label, []).extend(measure_startup(
+                lambda j=java, f=flags, b=jar: bl.start_server(java=j, archive_flags=f, name="startup", jar=b), 1))
     for label, starter in (() if args.skip_startup else (("nginx", bl.start_nginx),
                                                            ("flask-gunicorn", bl.start_flask))):
         bl.log(f"==> start-up: {label} x{args.starts}")
@@ -182,11 +203,8 @@ def main():
     if args.baseline:
         procs.append(bl.start_minimal_vertx(java=load_java))
     variant_labels = {}
-    for spec in args.variant:
-        name, _, settings = spec.partition(":")
-        flags = [w for w in settings.split() if w.startswith("-")]
-        env = dict(w.split("=", 1) for w in settings.split() if not w.startswith("-"))
-        jar = env.pop("jar", None)  # another build of the server, e.g. the previous commit's
+    for v in variants:
+        name, settings, jar = v["name"], v["settings"], v["jar"]
         # A class-data archive belongs to one jar: another jar gets its own, built the same way.
         variant_archive_flags = load_archive_flags
         if jar and not args.no_archive:
@@ -194,7 +212,7 @@ def main():
             variant_archive_flags = archive_flags(load_java, load_feature,
                                                   build_archive(load_java, load_feature, jar))["use"]
         procs.append(bl.start_server(java=load_java, archive_flags=variant_archive_flags,
-                                     extra_flags=flags, env=env, name=f"variant-{name}", jar=jar))
+                                     extra_flags=v["flags"], env=v["env"], name=f"variant-{name}", jar=jar))
         variant_labels[f"variant-{name}"] = f"{name}: " + (
             f"the server built from {Path(jar).parents[2].name.removeprefix('ref-')}" if jar and Path(jar).parents[2].name.startswith("ref-")
             else f"hello-server + {settings}" if settings else "hello-server again (A/A)")
@@ -211,14 +229,17 @@ def main():
             order = procs[rnd % len(procs):] + procs[:rnd % len(procs)]
             for conns in CONNECTIONS:
                 for p in order:
+                    cpu_before = p.cpu_seconds()
                     with RssSampler(p) as sampler:
                         r = bl.wrk(p.port, conns, args.duration)
+                    r["cpu_us_per_request"] = (p.cpu_seconds() - cpu_before) * 1e6 / max(r["requests"], 1)
                     if conns == 256:
                         peak_rss_256[p.name] = max(peak_rss_256[p.name], max(sampler.samples, default=0))
                     results["load"].setdefault(p.name, {}).setdefault(str(conns), []).append(r)
                     bl.log(f"round {rnd + 1}/{args.rounds} c={conns:<3} {p.name:<15} "
                            f"{r['rps']:>9.0f} req/s p50 {r['p50_us'] / 1000:7.2f} ms "
-                           f"p99 {r['p99_us'] / 1000:7.2f} ms errors {r['socket_errors'] + r['status']}")
+                           f"p99 {r['p99_us'] / 1000:7.2f} ms cpu {r['cpu_us_per_request']:5.1f} us/req "
+                           f"errors {r['socket_errors'] + r['status']}")
         for p in procs:
             results["memory_kib"][p.name] = {"vmhwm": p.status_kib("VmHWM"),
                                              "max_vmrss_256": peak_rss_256[p.name],
@@ -236,6 +257,7 @@ def main():
                 "rps": statistics.median(r["rps"] for r in runs),
                 "p50_ms": statistics.median(r["p50_us"] for r in runs) / 1000,
                 "p99_ms": statistics.median(r["p99_us"] for r in runs) / 1000,
+                "cpu_us_per_request": statistics.median(r["cpu_us_per_request"] for r in runs),
                 "errors": sum(r["socket_errors"] + r["status"] for r in runs),
                 "rps_spread": (min(r["rps"] for r in runs), max(r["rps"] for r in runs)),
             }
@@ -250,13 +272,14 @@ def main():
                  for name, runs in results["load"].items()}
     results["ratio_to_nginx_per_round"] = per_round
 
-    lines = [f"| contender | conns | req/s (median) | p50 ms | p99 ms | errors | req/s range |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [f"| contender | conns | req/s (median) | p50 ms | p99 ms | CPU us/request | errors | req/s range |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for p in procs:
         for c in CONNECTIONS:
             s = summary[p.name][str(c)]
             lines.append(f"| {labels[p.name]} | {c} | {s['rps']:.0f} | {s['p50_ms']:.2f} | {s['p99_ms']:.2f} | "
-                         f"{s['errors']} | {s['rps_spread'][0]:.0f}-{s['rps_spread'][1]:.0f} |")
+                         f"{s['cpu_us_per_request']:.1f} | {s['errors']} | "
+                         f"{s['rps_spread'][0]:.0f}-{s['rps_spread'][1]:.0f} |")
     lines += ["", "| contender | peak RSS (VmHWM) MiB | max VmRSS at 256 conns MiB | processes | "
                   "throughput / nginx (geomean) |", "|---|---:|---:|---:|---:|"]
     for p in procs:

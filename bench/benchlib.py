@@ -28,6 +28,9 @@ DEFAULT_JAVA_HOME = os.environ.get("JAVA_HOME", "")
 TASK_MEMORY = os.environ.get("BENCH_TASK_MEMORY", "512m")
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
 def log(msg):
     print(msg, flush=True)
 
@@ -128,6 +131,18 @@ class Proc:
             except OSError:
                 pass
         return total
+
+    def cpu_seconds(self):
+        """User + system CPU time used so far, summed over pids(), in seconds (from /proc/<pid>/stat)."""
+        ticks = 0
+        for pid in self.pids():
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            ticks += int(fields[11]) + int(fields[12])  # fields 14 and 15: utime, stime
+        return ticks / CLOCK_TICKS
 
     def wait_ready(self, timeout=60.0, interval=0.002):
         """Poll GET /hello until 200; returns the time it took from now."""

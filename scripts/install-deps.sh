@@ -4,7 +4,7 @@
 #   the Python packages pinned in scripts/requirements.txt (pip): cfn-lint, moto's server, boto3 and the
 #     AWS CLI v1 the pipeline-script tests run against moto
 #   the npm packages pinned by the package-lock.json files (npm ci): cfn-gen/guard (cfn-guard and the
-#     AWS Control Tower rules) and scripts/tests/gitlab-ci-local (gitlab-ci-local and its Node.js 22)
+#     AWS Control Tower rules) and scripts/tests/node (gitlab-ci-local, remark and their Node.js 22)
 # The container test installs its own tools (scripts/container-test.sh); Maven and a JDK are
 # prerequisites (README.md).
 set -euo pipefail
@@ -61,7 +61,7 @@ python3 -m venv ~/.venvs/hello-stack && ~/.venvs/hello-stack/bin/pip install -r 
 fi
 
 # npm: npm ci when `npm ls` finds the pinned tree incomplete or at other versions.
-for dir in cfn-gen/guard scripts/tests/gitlab-ci-local; do
+for dir in cfn-gen/guard scripts/tests/node; do
   if ! (cd "$dir" && npm ls --depth=0 >/dev/null 2>&1); then
     echo "==> npm ci in $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in $dir failed (it needs the npm registry)"

@@ -18,7 +18,7 @@ fi
 
 shopt -s nullglob globstar
 yaml_files=(.gitlab-ci.yml templates/**/*.yaml)
-shell_files=(scripts/**/*.sh scripts/ci/tests/fakes/* bench/*.sh .ci/run)
+shell_files=(scripts/**/*.sh scripts/ci/tests/fakes/* cfn-gen/release-check/*.sh bench/*.sh .ci/run)
 # Everything that tells someone to run an AWS CLI command. (test-cli-commands.sh holds wrong ones on
 # purpose.)
 cli_files=(.gitlab-ci.yml README.md docs/*.md cfn-gen/README.md)

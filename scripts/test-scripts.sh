@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the tests of the scripts and the pipeline: scripts/tests/test-*.sh (cfn-lint silences,
-# install-deps.sh, the release check, .gitlab-ci.yml with gitlab-ci-local) and scripts/ci/tests/test-*.sh
-# (the pipeline scripts with the real AWS CLI against moto). Test files run TEST_JOBS at a time (default:
+# Runs the tests of the scripts and the pipeline: scripts/ci/tests/test-*.sh (the pipeline scripts with
+# the real AWS CLI against moto), scripts/tests/test-*.sh (.gitlab-ci.yml with gitlab-ci-local, the
+# docs' links, the cfn-lint silences) and cfn-gen/release-check/test.sh (the release check's Lambda code
+# with boto3 against moto). Test files run TEST_JOBS at a time (default:
 # the number of CPUs); each file's output is printed when it ends, with its time. Exit status 1 when a
 # test failed. Needs what scripts/install-deps.sh installs, and cfn-gen's jar
 # (mvn -B -ntp -pl cfn-gen -am package -DskipTests), which the preview writes its note with.
@@ -18,7 +19,7 @@ if (($#)); then
 else
   # The longest first, so that the others fill in beside them.
   files=(scripts/ci/tests/test-deploy.sh scripts/ci/tests/test-preview.sh)
-  for file in scripts/ci/tests/test-*.sh scripts/tests/test-*.sh; do
+  for file in scripts/ci/tests/test-*.sh scripts/tests/test-*.sh cfn-gen/release-check/test.sh; do
     [[ " ${files[*]} " == *" $file "* ]] || files+=("$file")
   done
 fi

@@ -1,4 +1,4 @@
-"""Tests of .gitlab-ci.yml with gitlab-ci-local (the version pinned in scripts/tests/gitlab-ci-local), which
+"""Tests of .gitlab-ci.yml with gitlab-ci-local (the version pinned in scripts/tests/node), which
 reads the file as GitLab does: extends, rules with if and changes (compare_to, against a real git history),
 parallel:matrix, needs. GitLab itself cannot be reached here; what gitlab-ci-local cannot show (protected
 environments, ID tokens, the runners) is in docs/deploying.md, "Not yet verified against AWS and GitLab".
@@ -28,7 +28,7 @@ import unittest
 import yaml
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-GCL_DIR = REPO / "scripts" / "tests" / "gitlab-ci-local"
+GCL_DIR = REPO / "scripts" / "tests" / "node"
 PREDEFINED = ("CI_PIPELINE_SOURCE", "CI_COMMIT_BRANCH", "CI_COMMIT_TAG", "CI_DEFAULT_BRANCH",
               "CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "CI_MERGE_REQUEST_PROJECT_ID")
 CHECKS = ["verify", "verify-image-jdk", "lint", "test-scripts"]

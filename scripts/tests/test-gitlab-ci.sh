@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the tests of .gitlab-ci.yml (scripts/tests/gitlab_ci_test.py) with gitlab-ci-local, which
-# scripts/install-deps.sh installs (npm ci in scripts/tests/gitlab-ci-local). Needs python3 with PyYAML
+# scripts/install-deps.sh installs (npm ci in scripts/tests/node). Needs python3 with PyYAML
 # (cfn-lint brings it) and git.
 set -euo pipefail
 cd "$(dirname "$0")"

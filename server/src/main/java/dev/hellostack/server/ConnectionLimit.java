@@ -26,22 +26,16 @@ final class ConnectionLimit {
     this.lastLogNanos = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
   }
 
-  /** Counts a new connection; closes it at once and returns false if it is past the cap. */
-  boolean admit(HttpConnection connection) {
+  /** Counts a new connection, or closes it at once if it is past the cap. */
+  void admit(HttpConnection connection) {
     if (open.incrementAndGet() > max) {
       open.decrementAndGet();
       connection.close();
       closedSinceLog.incrementAndGet();
       logAtMostOncePerSecond();
-      return false;
+      return;
     }
     connection.closeHandler(v -> open.decrementAndGet());
-    return true;
-  }
-
-  /** Connections open now. */
-  int open() {
-    return open.get();
   }
 
   private void logAtMostOncePerSecond() {

@@ -2,7 +2,6 @@ package dev.hellostack.server;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -10,8 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One HTTP server instance on a vertx-web {@link Router}; {@link HelloServer} deploys one per event
- * loop, all sharing the port. Each connection is counted against MAX_CONNECTIONS and gets a
- * {@link ConnectionGuard}; each request passes the {@link RequestGuard} before the Router.
+ * loop, all sharing the port. Each connection is counted against MAX_CONNECTIONS; requests the
+ * decoder cannot parse are answered by {@link Endpoints#invalidRequest}, the rest by the Router.
  */
 final class HelloVerticle extends VerticleBase {
   /** Largest request line (method, URI, version); longer gets 414. */
@@ -50,7 +49,7 @@ final class HelloVerticle extends VerticleBase {
         // when shutdown begins, like an idle keep-alive connection. The load balancer speaks
         // HTTP/1.1 to the targets (target group ProtocolVersion HTTP1), so nothing uses h2c.
         .setHttp2ClearTextEnabled(false)
-        // RequestGuard sends 100 Continue itself, only for a body it will accept.
+        // vertx-web's BodyHandler sends 100 Continue itself, only for a body it will accept.
         .setHandle100ContinueAutomatically(false);
   }
 
@@ -59,16 +58,10 @@ final class HelloVerticle extends VerticleBase {
     boolean accessLog = config.accessLog();
     Router router = new Endpoints(state).router(vertx);
     server = vertx.createHttpServer(options(config))
-        .connectionHandler(this::connected)
-        .requestHandler(new RequestGuard(router, accessLog))
-        .invalidRequestHandler(req -> RequestGuard.handleInvalid(req, accessLog));
-    return server.listen();
-  }
-
-  private void connected(HttpConnection connection) {
-    if (connections.admit(connection)) {
-      ConnectionGuard.install(connection, config.headerTimeoutSeconds(), config.accessLog());
-    }
+        .connectionHandler(connections::admit)
+        .requestHandler(Endpoints.requests(router, accessLog))
+        .invalidRequestHandler(req -> Endpoints.invalidRequest(req, accessLog));
+    return server.listen().recover(cause -> Future.failedFuture(new ListenException(config, cause)));
   }
 
   /**
@@ -82,5 +75,34 @@ final class HelloVerticle extends VerticleBase {
 
   int actualPort() {
     return server.actualPort();
+  }
+
+  /**
+   * The server could not listen on HOST:PORT. Its message is the one line Main prints, for example
+   * {@code cannot listen on 0.0.0.0:8888 (HOST, PORT): Address already in use}.
+   */
+  static final class ListenException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    ListenException(ServerConfig config, Throwable cause) {
+      super("cannot listen on " + hostAndPort(config.host(), config.port()) + " (HOST, PORT): " + reason(cause),
+          cause);
+    }
+
+    private static String hostAndPort(String host, int port) {
+      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /**
+     * The operating system's reason: the native transport says {@code bind(..) failed: Address
+     * already in use}, NIO {@code Address already in use}; both become the part after the last colon.
+     */
+    static String reason(Throwable cause) {
+      String message = cause.getMessage();
+      if (message == null || message.isBlank()) {
+        return cause.getClass().getSimpleName();
+      }
+      return message.substring(message.lastIndexOf(": ") + 1).trim();
+    }
   }
 }

@@ -1,12 +1,19 @@
 package dev.hellostack.server;
 
 import dev.hellostack.server.ServerConfig.LogLevel;
-import java.io.PrintStream;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.time.Instant;
+import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.ErrorManager;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -15,24 +22,30 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /**
- * A tiny JSON-lines logger: one JSON object per line on stdout, ready for CloudWatch Logs.
+ * JSON-lines logging on java.util.logging: one JSON object per line on stdout, ready for CloudWatch
+ * Logs, encoded by Vert.x's {@link JsonObject} (Jackson).
  *
  * <p>Every line has {@code time} (ISO-8601 UTC, milliseconds), {@code level} (ERROR, WARN, INFO,
  * DEBUG), {@code logger} and {@code message}, then any extra fields of the call (for example the
  * access log's {@code method}, {@code path}, {@code status}, {@code durationMs}), then
  * {@code error} and {@code stackTrace} when an exception is attached.
  *
- * <p>{@link #configure} also routes java.util.logging, which Vert.x and Netty log through when no
- * other logging library is present, into the same writer, so their messages are JSON lines too.
- * Application log calls write directly rather than through java.util.logging, so lines logged during
- * JVM shutdown are not lost when the JDK resets its log manager.
+ * <p>{@link #configure} puts one {@link JsonHandler} on java.util.logging's root logger, which
+ * Vert.x (pointed at java.util.logging by {@link #VERTX_LOGGER_FACTORY}) and Netty (which finds no
+ * other logging library in the jar) log through, so their lines are JSON too. The server's own
+ * calls hand their records to the same handler directly rather than through a {@link Logger}: the
+ * JDK's log manager resets itself (removing every handler) in a shutdown hook, and the lines of a
+ * drain that runs in another hook would otherwise be lost.
  */
 public final class JsonLog {
-  private static final DateTimeFormatter TIME =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+  /**
+   * Vert.x's logging facade picks SLF4J or Log4j 2 when either is on the class path, else
+   * java.util.logging; this system property (read once, when Vert.x first logs) makes the choice
+   * explicit, so a logging library that a dependency brings in cannot divert Vert.x's lines.
+   */
+  static final String VERTX_LOGGER_FACTORY = "vertx.logger-delegate-factory-class-name";
 
-  private static volatile LogLevel threshold = LogLevel.INFO;
-  private static volatile PrintStream out = System.out;
+  private static volatile JsonHandler handler = new JsonHandler(System.out, Level.INFO);
 
   private final String name;
 
@@ -51,81 +64,44 @@ public final class JsonLog {
   }
 
   /**
-   * Sets the threshold and output, and sends java.util.logging output (Vert.x, Netty) to this writer
-   * at the same threshold.
+   * Sends the JSON lines to {@code out} (UTF-8) from {@code level} up, the server's and those of
+   * every java.util.logging logger (Vert.x, Netty) alike.
    */
-  public static synchronized void configure(LogLevel level, PrintStream stream) {
-    threshold = level;
-    out = stream;
+  public static synchronized void configure(LogLevel level, OutputStream out) {
+    if (System.getProperty(VERTX_LOGGER_FACTORY) == null) {
+      System.setProperty(VERTX_LOGGER_FACTORY, "io.vertx.core.logging.JULLogDelegateFactory");
+    }
+    JsonHandler next = new JsonHandler(out, toJul(level));
     LogManager.getLogManager().reset();
     Logger root = Logger.getLogger("");
-    root.setLevel(toJul(level));
-    JulHandler handler = new JulHandler();
-    handler.setLevel(toJul(level));
-    root.addHandler(handler);
-  }
-
-  public static boolean enabled(LogLevel level) {
-    return threshold.enables(level);
+    root.setLevel(next.getLevel());
+    root.addHandler(next);
+    handler = next;
   }
 
   /** Logs {@code message} with extra fields given as alternating names and values. */
   public void info(String message, Object... fields) {
-    log(LogLevel.INFO, message, null, fields);
+    log(Level.INFO, message, null, fields);
   }
 
   public void warn(String message, Object... fields) {
-    log(LogLevel.WARN, message, null, fields);
-  }
-
-  public void debug(String message, Object... fields) {
-    log(LogLevel.DEBUG, message, null, fields);
+    log(Level.WARNING, message, null, fields);
   }
 
   public void error(String message, Throwable error, Object... fields) {
-    log(LogLevel.ERROR, message, error, fields);
+    log(Level.SEVERE, message, error, fields);
   }
 
-  public void log(LogLevel level, String message, Throwable error, Object... fields) {
-    if (enabled(level)) {
-      write(format(Instant.now(), level.name(), name, message, error, fields));
+  private void log(Level level, String message, Throwable error, Object... fields) {
+    JsonHandler current = handler;
+    if (level.intValue() < current.getLevel().intValue()) {
+      return;
     }
-  }
-
-  private static void write(String line) {
-    PrintStream stream = out;
-    synchronized (stream) {
-      stream.print(line);
-      stream.print('\n');
-      stream.flush();
-    }
-  }
-
-  /** One log line (without the newline). {@code fields} alternate names (strings) and values. */
-  static String format(Instant time, String level, String logger, String message, Throwable error,
-      Object... fields) {
-    StringBuilder sb = new StringBuilder(160);
-    sb.append("{\"time\":\"").append(TIME.format(time)).append("\",\"level\":");
-    Json.appendQuoted(sb, level);
-    sb.append(",\"logger\":");
-    Json.appendQuoted(sb, logger == null ? "" : logger);
-    sb.append(",\"message\":");
-    Json.appendQuoted(sb, message == null ? "" : message);
-    for (int i = 0; i + 1 < fields.length; i += 2) {
-      sb.append(',');
-      Json.appendQuoted(sb, String.valueOf(fields[i]));
-      sb.append(':');
-      Json.appendValue(sb, fields[i + 1]);
-    }
-    if (error != null) {
-      sb.append(",\"error\":");
-      Json.appendQuoted(sb, error.toString());
-      StringWriter trace = new StringWriter();
-      error.printStackTrace(new PrintWriter(trace));
-      sb.append(",\"stackTrace\":");
-      Json.appendQuoted(sb, trace.toString());
-    }
-    return sb.append('}').toString();
+    LogRecord logRecord = new LogRecord(level, message);
+    logRecord.setLoggerName(name);
+    logRecord.setThrown(error);
+    logRecord.setParameters(new Object[] {new Fields(fields)});
+    current.publish(logRecord);
   }
 
   static Level toJul(LogLevel level) {
@@ -149,33 +125,132 @@ public final class JsonLog {
     return "DEBUG";
   }
 
-  /** Routes java.util.logging records into the JSON writer. */
-  static final class JulHandler extends Handler {
-    private final Formatter messages = new Formatter() {
-      @Override
-      public String format(LogRecord logRecord) {
-        return formatMessage(logRecord);
+  /** The extra fields of one of the server's own calls: alternating names and values. */
+  private record Fields(Object[] namesAndValues) {
+  }
+
+  /** One log record as one JSON object (without the newline). */
+  static final class JsonFormatter extends Formatter {
+    private static final DateTimeFormatter TIME =
+        DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    @Override
+    public String format(LogRecord logRecord) {
+      return json(logRecord).encode();
+    }
+
+    JsonObject json(LogRecord logRecord) {
+      Map<String, Object> line = new LinkedHashMap<>();
+      line.put("time", TIME.format(logRecord.getInstant()));
+      line.put("level", levelName(logRecord.getLevel()));
+      line.put("logger", logRecord.getLoggerName() == null ? "" : logRecord.getLoggerName());
+      Object[] parameters = logRecord.getParameters();
+      if (parameters != null && parameters.length == 1 && parameters[0] instanceof Fields fields) {
+        line.put("message", String.valueOf(logRecord.getMessage()));
+        Object[] pairs = fields.namesAndValues();
+        for (int i = 0; i + 1 < pairs.length; i += 2) {
+          line.put(String.valueOf(pairs[i]), value(pairs[i + 1]));
+        }
+      } else {
+        line.put("message", libraryMessage(logRecord));
       }
-    };
+      Throwable error = logRecord.getThrown();
+      if (error != null) {
+        line.put("error", error.toString());
+        StringWriter trace = new StringWriter();
+        error.printStackTrace(new PrintWriter(trace));
+        line.put("stackTrace", trace.toString());
+      }
+      return new JsonObject(line);
+    }
+
+    /** A library's message with its {0} parameters filled in, as java.util.logging formats it. */
+    private String libraryMessage(LogRecord logRecord) {
+      try {
+        return String.valueOf(formatMessage(logRecord));
+      } catch (RuntimeException e) {
+        return String.valueOf(logRecord.getMessage());
+      }
+    }
+
+    /** Numbers and booleans as JSON numbers and booleans (NaN and infinities as strings), the rest as strings. */
+    private static Object value(Object value) {
+      if (value == null || value instanceof Integer || value instanceof Long || value instanceof Boolean) {
+        return value;
+      }
+      if (value instanceof Double d) {
+        return Double.isFinite(d) ? d : d.toString();
+      }
+      return value.toString();
+    }
+  }
+
+  /**
+   * Writes each record as one UTF-8 line and flushes, so lines reach CloudWatch at once. Closing it
+   * (the log manager does on reset) only flushes: stdout stays open.
+   *
+   * <p>Writing a line can log: the first one initializes Vert.x's JSON codec, and with it Vert.x's
+   * logging, which says so at DEBUG. Such a record comes back into {@link #publish} on the same
+   * thread before the codec is ready; it waits in {@link #deferred} and is written right after the
+   * line that caused it.
+   */
+  static final class JsonHandler extends Handler {
+    private static final byte[] NEWLINE = {'\n'};
+    private final JsonFormatter formatter = new JsonFormatter();
+    private final OutputStream out;
+    /** Records logged on this thread while it is writing a line; null when it is not writing. */
+    private final ThreadLocal<List<LogRecord>> deferred = new ThreadLocal<>();
+
+    JsonHandler(OutputStream out, Level level) {
+      this.out = out;
+      setLevel(level);
+      setFormatter(formatter);
+    }
 
     @Override
     public void publish(LogRecord logRecord) {
       if (logRecord == null || !isLoggable(logRecord)) {
         return;
       }
-      String message;
-      try {
-        message = messages.format(logRecord);
-      } catch (RuntimeException e) {
-        message = String.valueOf(logRecord.getMessage());
+      List<LogRecord> nested = deferred.get();
+      if (nested != null) {
+        nested.add(logRecord);
+        return;
       }
-      write(format(logRecord.getInstant(), levelName(logRecord.getLevel()), logRecord.getLoggerName(),
-          message, logRecord.getThrown()));
+      nested = new ArrayList<>(0);
+      deferred.set(nested);
+      try {
+        write(logRecord);
+        for (int i = 0; i < nested.size(); i++) {
+          write(nested.get(i)); // a deferred record may defer more: they are appended, and written too
+        }
+      } finally {
+        deferred.remove();
+      }
+    }
+
+    private void write(LogRecord logRecord) {
+      // encode(), not toBuffer(): a Vert.x Buffer is a Netty buffer, and the first lines come from
+      // inside the initialization of Netty's own classes, which a Netty buffer would need.
+      byte[] line = formatter.format(logRecord).getBytes(StandardCharsets.UTF_8);
+      synchronized (out) {
+        try {
+          out.write(line);
+          out.write(NEWLINE);
+          out.flush();
+        } catch (IOException e) {
+          reportError("cannot write a log line", e, ErrorManager.WRITE_FAILURE);
+        }
+      }
     }
 
     @Override
     public void flush() {
-      out.flush();
+      try {
+        out.flush();
+      } catch (IOException e) {
+        reportError("cannot flush the log", e, ErrorManager.FLUSH_FAILURE);
+      }
     }
 
     @Override

@@ -13,17 +13,15 @@ import java.nio.charset.StandardCharsets;
  * nothing beyond what Vert.x itself needs; and the one way a response is ended.
  */
 final class Replies {
-  static final String HELLO_TEXT = "Hello world";
   static final String ROOT_TEXT = "hello-stack: GET /hello answers Hello world\n";
 
-  static final Body HELLO = new Body(HELLO_TEXT);
+  static final Body HELLO = new Body("Hello world");
   static final Body ROOT = new Body(ROOT_TEXT);
   static final Body HEALTH_UP = new Body("{\"status\":\"UP\"}");
   static final Body HEALTH_DRAINING = new Body("{\"status\":\"DRAINING\"}");
   static final Body NOT_FOUND = new Body("Not Found\n");
   static final Body METHOD_NOT_ALLOWED = new Body("Method Not Allowed\n");
   static final Body BAD_REQUEST = new Body("Bad Request\n");
-  static final Body REQUEST_TIMEOUT = new Body("Request Timeout\n");
   static final Body PAYLOAD_TOO_LARGE = new Body("Payload Too Large\n");
   static final Body URI_TOO_LONG = new Body("URI Too Long\n");
   static final Body EXPECTATION_FAILED = new Body("Expectation Failed\n");

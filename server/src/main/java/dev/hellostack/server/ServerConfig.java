@@ -1,6 +1,7 @@
 package dev.hellostack.server;
 
 import com.sun.management.UnixOperatingSystemMXBean;
+import io.vertx.core.json.Json;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import java.util.Map;
@@ -15,9 +16,8 @@ import java.util.regex.Pattern;
  *
  * @param host the address to bind (HOST, default {@code 0.0.0.0})
  * @param port the TCP port (PORT, default 8888; 0 picks a free port, which the start-up log reports)
- * @param idleTimeoutSeconds close connections idle this long (IDLE_TIMEOUT_SECONDS, default 75)
- * @param headerTimeoutSeconds a request line and headers, once begun, must be complete within this
- *     long, else 408 and close (HEADER_TIMEOUT_SECONDS, default 10)
+ * @param idleTimeoutSeconds close connections idle this long (IDLE_TIMEOUT_SECONDS, default
+ *     {@link #DEFAULT_IDLE_TIMEOUT_SECONDS})
  * @param maxConnections connections served at once; past it new ones are closed at once
  *     (MAX_CONNECTIONS, default: the open-file limit less {@link #RESERVED_FILES})
  * @param shutdownTimeoutSeconds the longest a graceful shutdown may take (SHUTDOWN_TIMEOUT_SECONDS, default 20)
@@ -29,7 +29,6 @@ public record ServerConfig(
     String host,
     int port,
     int idleTimeoutSeconds,
-    int headerTimeoutSeconds,
     int maxConnections,
     int shutdownTimeoutSeconds,
     int eventLoops,
@@ -38,9 +37,14 @@ public record ServerConfig(
 
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final int DEFAULT_PORT = 8888;
+  /**
+   * The IDLE_TIMEOUT_SECONDS default. It must stay above the load balancer's idle timeout (60 s on
+   * AWS), so that the balancer, not the server, closes an idle keep-alive connection: were the server
+   * to close first, the balancer could send a request down the connection just as it closes, and its
+   * client would get a 502.
+   */
   public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 75;
   public static final int DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 20;
-  public static final int DEFAULT_HEADER_TIMEOUT_SECONDS = 10;
   /**
    * File descriptors kept back from the open-file limit for the JVM itself (jars, native libraries,
    * epoll and event descriptors, the listening socket, stdout): the MAX_CONNECTIONS default is the
@@ -53,7 +57,6 @@ public record ServerConfig(
   static final int MAX_PORT = 65535;
   static final int MAX_IDLE_TIMEOUT_SECONDS = 3600;
   static final int MAX_SHUTDOWN_TIMEOUT_SECONDS = 300;
-  static final int MAX_HEADER_TIMEOUT_SECONDS = 3600;
   static final int MAX_MAX_CONNECTIONS = 1_000_000;
   static final int MAX_EVENT_LOOPS = 256;
 
@@ -62,18 +65,12 @@ public record ServerConfig(
 
   /** Log levels, most severe first. */
   public enum LogLevel {
-    ERROR, WARN, INFO, DEBUG;
-
-    /** Whether a message at {@code level} is logged when this is the configured level. */
-    public boolean enables(LogLevel level) {
-      return level.ordinal() <= ordinal();
-    }
+    ERROR, WARN, INFO, DEBUG
   }
 
   public ServerConfig {
     requireRange("PORT", port, 0, MAX_PORT);
     requireRange("IDLE_TIMEOUT_SECONDS", idleTimeoutSeconds, 1, MAX_IDLE_TIMEOUT_SECONDS);
-    requireRange("HEADER_TIMEOUT_SECONDS", headerTimeoutSeconds, 1, MAX_HEADER_TIMEOUT_SECONDS);
     requireRange("MAX_CONNECTIONS", maxConnections, 1, MAX_MAX_CONNECTIONS);
     requireRange("SHUTDOWN_TIMEOUT_SECONDS", shutdownTimeoutSeconds, 1, MAX_SHUTDOWN_TIMEOUT_SECONDS);
     requireRange("EVENT_LOOPS", eventLoops, 1, MAX_EVENT_LOOPS);
@@ -115,8 +112,6 @@ public record ServerConfig(
     }
     int port = intVar(env, "PORT", DEFAULT_PORT, 0, MAX_PORT, " (0 picks a free port)");
     int idle = intVar(env, "IDLE_TIMEOUT_SECONDS", DEFAULT_IDLE_TIMEOUT_SECONDS, 1, MAX_IDLE_TIMEOUT_SECONDS, "");
-    int header = intVar(env, "HEADER_TIMEOUT_SECONDS", DEFAULT_HEADER_TIMEOUT_SECONDS, 1,
-        MAX_HEADER_TIMEOUT_SECONDS, "");
     int connections = intVar(env, "MAX_CONNECTIONS", defaultMaxConnections(openFileLimit), 1,
         MAX_MAX_CONNECTIONS, "");
     int shutdown = intVar(env, "SHUTDOWN_TIMEOUT_SECONDS", DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, 1,
@@ -125,7 +120,7 @@ public record ServerConfig(
         MAX_EVENT_LOOPS, "");
     LogLevel level = logLevel(env);
     boolean accessLog = boolVar(env, "ACCESS_LOG", false);
-    return new ServerConfig(host, port, idle, header, connections, shutdown, loops, level, accessLog);
+    return new ServerConfig(host, port, idle, connections, shutdown, loops, level, accessLog);
   }
 
   /** The open-file limit less {@link #RESERVED_FILES} (at least 1), or a fixed default if unknown. */
@@ -190,7 +185,7 @@ public record ServerConfig(
   }
 
   private static ConfigException invalid(String name, String value, String expected) {
-    return new ConfigException("invalid " + name + "=" + Json.quote(value) + ": expected " + expected);
+    return new ConfigException("invalid " + name + "=" + Json.encode(value) + ": expected " + expected);
   }
 
   /** An invalid environment variable; the message is one line naming it, its value and what is allowed. */

@@ -3,7 +3,6 @@ package dev.hellostack.server;
 import dev.hellostack.server.ServerConfig.LogLevel;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -15,16 +14,24 @@ final class CapturedLog implements AutoCloseable {
   private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
 
   CapturedLog() {
-    JsonLog.configure(LogLevel.INFO, new PrintStream(captured, true, StandardCharsets.UTF_8));
+    this(LogLevel.INFO);
+  }
+
+  CapturedLog(LogLevel level) {
+    JsonLog.configure(level, captured);
+  }
+
+  /** Every line so far. */
+  List<JsonObject> all() {
+    return Arrays.stream(captured.toString(StandardCharsets.UTF_8).split("\n"))
+        .filter(l -> !l.isEmpty())
+        .map(JsonObject::new)
+        .toList();
   }
 
   /** Every line so far from {@code logger}. */
   List<JsonObject> lines(String logger) {
-    return Arrays.stream(captured.toString(StandardCharsets.UTF_8).split("\n"))
-        .filter(l -> !l.isEmpty())
-        .map(JsonObject::new)
-        .filter(j -> logger.equals(j.getString("logger")))
-        .toList();
+    return all().stream().filter(j -> logger.equals(j.getString("logger"))).toList();
   }
 
   /** The access-log lines so far. */

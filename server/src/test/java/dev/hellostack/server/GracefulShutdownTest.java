@@ -51,7 +51,7 @@ class GracefulShutdownTest {
 
   @Test
   void requestInFlightWhenShutdownBeginsCompletesWith200ThenTheConnectionCloses() throws Exception {
-    server = TestServers.start(TestServers.config(75, 20));
+    server = TestServers.start();
     int port = server.port();
     try (RawHttp inFlight = startInFlight(port, "/hello")) {
       Thread.sleep(200); // let the server receive the headers
@@ -75,7 +75,7 @@ class GracefulShutdownTest {
 
   @Test
   void newConnectionAfterShutdownBeginsIsRefused() throws Exception {
-    server = TestServers.start(TestServers.config(75, 20));
+    server = TestServers.start();
     int port = server.port();
     try (RawHttp inFlight = startInFlight(port, "/hello")) {
       Thread.sleep(200);
@@ -91,7 +91,7 @@ class GracefulShutdownTest {
 
   @Test
   void healthReads503DrainingWhileShutdownIsInProgress() throws Exception {
-    server = TestServers.start(TestServers.config(75, 20));
+    server = TestServers.start();
     try (RawHttp inFlight = startInFlight(server.port(), "/health")) {
       Thread.sleep(200);
       server.shutdown();
@@ -106,7 +106,7 @@ class GracefulShutdownTest {
 
   @Test
   void drainingFlagAloneFlipsHealthAndAsksClientsToClose() throws Exception {
-    server = TestServers.start(TestServers.config(75, 20));
+    server = TestServers.start();
     assertEquals(200, RawHttp.getHello(server.port()).status());
     server.startDraining();
     try (RawHttp http = new RawHttp(server.port())) {
@@ -122,7 +122,7 @@ class GracefulShutdownTest {
 
   @Test
   void idleKeepAliveConnectionsAreClosedAtOnceWhenShutdownBegins() throws Exception {
-    server = TestServers.start(TestServers.config(75, 20));
+    server = TestServers.start();
     try (RawHttp idle = new RawHttp(server.port())) {
       idle.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
       assertEquals(200, idle.read().status());
@@ -137,7 +137,7 @@ class GracefulShutdownTest {
 
   @Test
   void silentConnectionIsClosedAtOnceWhenShutdownBegins() throws Exception {
-    server = TestServers.start(TestServers.config(75, 20));
+    server = TestServers.start();
     try (RawHttp silent = new RawHttp(server.port())) {
       // Accepted, but no byte sent: no request has begun, so there is nothing to wait for.
       Thread.sleep(200);
@@ -153,7 +153,7 @@ class GracefulShutdownTest {
 
   @Test
   void connectionWithAnIncompleteHeaderBlockIsClosedAtOnceWhenShutdownBegins() throws Exception {
-    server = TestServers.start(TestServers.config(75, 20));
+    server = TestServers.start();
     try (RawHttp partial = new RawHttp(server.port())) {
       partial.send("GET /hello HTTP/1.1\r\nHost: x\r\n"); // no blank line: the request has not begun
       Thread.sleep(200);
@@ -168,7 +168,7 @@ class GracefulShutdownTest {
 
   @Test
   void silentConnectionDoesNotDelayAnInFlightRequest() throws Exception {
-    server = TestServers.start(TestServers.config(75, 20));
+    server = TestServers.start();
     int port = server.port();
     try (RawHttp silent = new RawHttp(port); RawHttp inFlight = startInFlight(port, "/hello")) {
       Thread.sleep(200);
@@ -186,7 +186,7 @@ class GracefulShutdownTest {
 
   @Test
   void stuckRequestIsCutOffWhenTheShutdownTimeoutRunsOut() throws Exception {
-    server = TestServers.start(TestServers.config(75, 2));
+    server = TestServers.start(TestServers.config("SHUTDOWN_TIMEOUT_SECONDS", "2"));
     try (RawHttp stuck = startInFlight(server.port(), "/hello")) {
       Thread.sleep(200);
       long start = System.nanoTime();
@@ -202,7 +202,7 @@ class GracefulShutdownTest {
 
   @Test
   void shutdownIsIdempotent() throws Exception {
-    server = TestServers.start(TestServers.config(75, 20));
+    server = TestServers.start();
     Future<Void> first = server.shutdown();
     assertEquals(first, server.shutdown());
     first.await(10, TimeUnit.SECONDS);

@@ -154,7 +154,7 @@ class HttpBehaviourTest {
   @Test
   void getWithABodyWithinTheLimitIsAnsweredNormally() throws Exception {
     HttpResponse<Buffer> response =
-        sendBody(HttpMethod.GET, "/hello", Buffer.buffer(new byte[RequestGuard.MAX_BODY_BYTES]));
+        sendBody(HttpMethod.GET, "/hello", Buffer.buffer(new byte[Endpoints.MAX_BODY_BYTES]));
     assertEquals(200, response.statusCode());
     assertEquals("Hello world", response.bodyAsString());
   }
@@ -162,7 +162,7 @@ class HttpBehaviourTest {
   @Test
   void bodyOverTheLimitWithContentLengthGets413AndConnectionClose() throws Exception {
     HttpResponse<Buffer> response =
-        sendBody(HttpMethod.POST, "/hello", Buffer.buffer(new byte[RequestGuard.MAX_BODY_BYTES + 1]));
+        sendBody(HttpMethod.POST, "/hello", Buffer.buffer(new byte[Endpoints.MAX_BODY_BYTES + 1]));
     assertEquals(413, response.statusCode());
     assertEquals("Payload Too Large\n", response.bodyAsString());
     assertEquals("close", response.getHeader("Connection"));
@@ -186,7 +186,7 @@ class HttpBehaviourTest {
 
   @Test
   void chunkedBodyOverTheLimitGets413() throws Exception {
-    Buffer half = Buffer.buffer(new byte[RequestGuard.MAX_BODY_BYTES / 2]);
+    Buffer half = Buffer.buffer(new byte[Endpoints.MAX_BODY_BYTES / 2]);
     assertEquals("413 Payload Too Large\n", sendChunked(HttpMethod.GET, "/hello", half, half, half));
     assertEquals("Hello world", send(HttpMethod.GET, "/hello").bodyAsString());
   }

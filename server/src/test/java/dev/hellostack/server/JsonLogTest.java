@@ -7,14 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hellostack.server.ServerConfig.LogLevel;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +24,7 @@ class JsonLogTest {
 
   @BeforeEach
   void capture() {
-    JsonLog.configure(LogLevel.INFO, new PrintStream(captured, true, StandardCharsets.UTF_8));
+    JsonLog.configure(LogLevel.INFO, captured);
   }
 
   @AfterEach
@@ -32,72 +32,74 @@ class JsonLogTest {
     JsonLog.configure(LogLevel.INFO, System.out);
   }
 
-  private List<JsonObject> lines() {
+  private String text() {
     String text = captured.toString(StandardCharsets.UTF_8);
     assertTrue(text.isEmpty() || text.endsWith("\n"), "every line ends with a newline");
-    return Arrays.stream(text.split("\n")).filter(l -> !l.isEmpty()).map(JsonObject::new)
-        .collect(Collectors.toList());
+    return text;
+  }
+
+  private List<JsonObject> lines() {
+    return Arrays.stream(text().split("\n")).filter(l -> !l.isEmpty()).map(JsonObject::new).toList();
   }
 
   @Test
   void lineHasTimeLevelLoggerMessageThenFieldsInOrder() {
-    String line = JsonLog.format(Instant.parse("2026-01-02T03:04:05.006789Z"), "INFO", "a.b.C", "hello",
-        null, "port", 8888, "transport", "epoll", "ratio", 1.5, "ok", true);
-    assertEquals("{\"time\":\"2026-01-02T03:04:05.006Z\",\"level\":\"INFO\",\"logger\":\"a.b.C\","
-        + "\"message\":\"hello\",\"port\":8888,\"transport\":\"epoll\",\"ratio\":1.5,\"ok\":true}", line);
+    JsonLog.named("a.b.C").info("hello", "port", 8888, "transport", "epoll", "ratio", 1.5, "ok", true, "big", 7L);
+    String line = text();
+    assertTrue(line.matches("\\{\"time\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\",.*\n"), line);
+    assertEquals(",\"level\":\"INFO\",\"logger\":\"a.b.C\",\"message\":\"hello\",\"port\":8888,"
+        + "\"transport\":\"epoll\",\"ratio\":1.5,\"ok\":true,\"big\":7}\n", line.substring(line.indexOf("\",") + 1));
   }
 
   @Test
-  void timeAlwaysHasMillisecondsEvenOnAWholeSecond() {
-    String line = JsonLog.format(Instant.parse("2026-01-02T03:04:05Z"), "INFO", "x", "m", null);
-    assertTrue(line.startsWith("{\"time\":\"2026-01-02T03:04:05.000Z\""), line);
+  void timeIsUtcWithMillisecondsEvenOnAWholeSecond() {
+    LogRecord logRecord = new LogRecord(Level.INFO, "m");
+    logRecord.setInstant(Instant.parse("2026-01-02T03:04:05Z"));
+    assertEquals("2026-01-02T03:04:05.000Z", new JsonLog.JsonFormatter().json(logRecord).getString("time"));
+    logRecord.setInstant(Instant.parse("2026-01-02T03:04:05.006789Z"));
+    assertEquals("2026-01-02T03:04:05.006Z", new JsonLog.JsonFormatter().json(logRecord).getString("time"));
   }
 
   @Test
-  void quotesBackslashesControlAndNonAsciiCharactersAreEscapedAndRoundTrip() {
+  void quotesBackslashesControlAndNonAsciiCharactersRoundTripOnOnePhysicalLine() {
     String nasty = "quote\" backslash\\ newline\n tab\t nul\u0000 bell\u0007 e-acute\u00e9 emoji\ud83d\ude00 del\u007f";
-    String line = JsonLog.format(Instant.EPOCH, "WARN", "log\"ger", nasty, null, "path", "/a\"b\n");
-    assertFalse(line.contains("\n"), "one physical line");
-    assertTrue(line.chars().allMatch(c -> c >= 0x20 && c < 0x7f), "plain printable ASCII: " + line);
-    JsonObject json = new JsonObject(line);
+    JsonLog.named("log\"ger").warn(nasty, "path", "/a\"b\n");
+    String text = text();
+    assertEquals(1, text.split("\n", -1).length - 1, "one physical line: " + text);
+    JsonObject json = lines().get(0);
     assertEquals(nasty, json.getString("message"));
     assertEquals("log\"ger", json.getString("logger"));
     assertEquals("/a\"b\n", json.getString("path"));
+    assertTrue(text.contains("e-acute\u00e9"), "non-ASCII is written as UTF-8: " + text);
   }
 
   @Test
   void exceptionsAddErrorAndStackTraceFields() {
-    String line = JsonLog.format(Instant.EPOCH, "ERROR", "x", "failed", new IllegalStateException("boom"));
-    JsonObject json = new JsonObject(line);
+    JsonLog.named("x").error("failed", new IllegalStateException("boom"), "port", 1);
+    JsonObject json = lines().get(0);
+    assertEquals(1, json.getInteger("port"));
     assertEquals("java.lang.IllegalStateException: boom", json.getString("error"));
     assertTrue(json.getString("stackTrace").contains("JsonLogTest"), json.getString("stackTrace"));
   }
 
   @Test
   void nonFiniteNumbersAreWrittenAsStringsSoTheLineStaysValidJson() {
-    JsonObject json = new JsonObject(JsonLog.format(Instant.EPOCH, "INFO", "x", "m", null, "v", Double.NaN));
-    assertEquals("NaN", json.getString("v"));
+    JsonLog.named("x").info("m", "v", Double.NaN, "w", Double.POSITIVE_INFINITY);
+    assertEquals("NaN", lines().get(0).getString("v"));
+    assertEquals("Infinity", lines().get(0).getString("w"));
   }
 
   @Test
   void messagesBelowTheThresholdAreDropped() {
+    JsonLog.configure(LogLevel.WARN, captured);
     JsonLog log = JsonLog.named("test");
-    log.debug("hidden");
-    log.info("shown", "n", 1);
-    log.warn("warned");
+    log.info("hidden");
+    log.warn("warned", "n", 1);
+    log.error("failed", null);
     List<JsonObject> lines = lines();
-    assertEquals(2, lines.size());
-    assertEquals("shown", lines.get(0).getString("message"));
+    assertEquals(List.of("warned", "failed"), lines.stream().map(j -> j.getString("message")).toList());
     assertEquals(1, lines.get(0).getInteger("n"));
-    assertEquals("WARN", lines.get(1).getString("level"));
-  }
-
-  @Test
-  void errorThresholdDropsWarnings() {
-    JsonLog.configure(LogLevel.ERROR, new PrintStream(captured, true, StandardCharsets.UTF_8));
-    JsonLog.named("test").warn("hidden");
-    JsonLog.named("test").error("shown", null);
-    assertEquals(List.of("shown"), lines().stream().map(j -> j.getString("message")).toList());
+    assertEquals(List.of("WARN", "ERROR"), lines.stream().map(j -> j.getString("level")).toList());
   }
 
   @Test
@@ -117,9 +119,38 @@ class JsonLogTest {
 
   @Test
   void debugThresholdLetsLibraryDebugMessagesThrough() {
-    JsonLog.configure(LogLevel.DEBUG, new PrintStream(captured, true, StandardCharsets.UTF_8));
+    JsonLog.configure(LogLevel.DEBUG, captured);
     Logger.getLogger("io.vertx.example").fine("fine detail");
     assertEquals("DEBUG", lines().get(0).getString("level"));
+  }
+
+  @Test
+  void aLineLoggedWhileALineIsBeingWrittenComesRightAfterIt() {
+    // As when the first line initializes Vert.x's JSON codec and Netty logs from inside that.
+    Object loggingValue = new Object() {
+      @Override
+      public String toString() {
+        Logger.getLogger("io.netty.nested").warning("nested");
+        return "value";
+      }
+    };
+    JsonLog.named("outer").info("outer", "field", loggingValue);
+    assertEquals(List.of("outer", "nested"), lines().stream().map(j -> j.getString("message")).toList());
+    assertEquals("value", lines().get(0).getString("field"));
+  }
+
+  @Test
+  void vertxIsToldToLogThroughJavaUtilLogging() {
+    assertEquals("io.vertx.core.logging.JULLogDelegateFactory", System.getProperty(JsonLog.VERTX_LOGGER_FACTORY));
+  }
+
+  @Test
+  void theServersOwnLinesSurviveTheLogManagersResetAtJvmShutdown() {
+    // The JDK's log manager resets itself in a shutdown hook; a drain running then still logs.
+    LogManager.getLogManager().reset();
+    JsonLog.named("x").info("after reset");
+    assertEquals("after reset", lines().get(0).getString("message"));
+    assertFalse(text().isEmpty());
   }
 
   @Test

@@ -4,32 +4,48 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Malformed and hostile input over raw sockets. After every test a normal GET /hello on a new
- * connection must still succeed.
+ * Malformed, oversized and odd input over raw sockets, with the access log on. After every test a
+ * normal GET /hello on a new connection must still succeed: bad input gets an answer or a closed
+ * connection, never a crashed or stuck server.
  */
 class MalformedInputTest {
   private static final int IDLE_TIMEOUT_SECONDS = 1;
+  /** Pipelined behind a rejected request; a server that ran it would answer 404 and log it. */
+  private static final String PIPELINED = "GET /pipelined HTTP/1.1\r\nHost: x\r\n\r\n";
+
   private static HelloServer server;
   private static int port;
+  private static CapturedLog log;
 
   @BeforeAll
   static void startServer() throws Exception {
-    server = TestServers.start(TestServers.config(IDLE_TIMEOUT_SECONDS, 5));
+    log = new CapturedLog();
+    server = TestServers.start(TestServers.config("IDLE_TIMEOUT_SECONDS", Integer.toString(IDLE_TIMEOUT_SECONDS),
+        "SHUTDOWN_TIMEOUT_SECONDS", "5", "ACCESS_LOG", "true"));
     port = server.port();
   }
 
   @AfterAll
   static void stopServer() throws Exception {
     TestServers.stop(server);
+    log.close();
+  }
+
+  @BeforeEach
+  void clearLog() {
+    log.clear();
   }
 
   @AfterEach
@@ -39,6 +55,7 @@ class MalformedInputTest {
     assertEquals("Hello world", response.body());
   }
 
+  /** Reads one error response (plain text, Connection: close), then expects the connection to close. */
   private static void assertErrorThenClose(RawHttp http, int status, String body) throws Exception {
     RawHttp.Response response = http.read();
     assertEquals(status, response.status(), response.statusLine());
@@ -46,6 +63,31 @@ class MalformedInputTest {
     assertEquals("text/plain; charset=utf-8", response.header("Content-Type"));
     assertEquals("close", response.header("Connection"));
     assertTrue(http.closedWithin(5000), "server should close the connection after the error");
+  }
+
+  /**
+   * Sends {@code bytes} in one write, expects exactly one answer with {@code status}, then the
+   * close with nothing more on the wire, and no access-log line for the request pipelined behind.
+   */
+  private static void assertOneAnswerThenClose(String bytes, int status) throws Exception {
+    try (RawHttp http = new RawHttp(port)) {
+      http.send(bytes);
+      RawHttp.Response response = http.read();
+      assertEquals(status, response.status(), response.statusLine());
+      assertEquals("close", response.header("Connection"), response.statusLine());
+      assertEquals("", http.restUntilClosed(5000), "a second response came back");
+    }
+    assertEquals(List.of(status), accessLogStatuses(1));
+  }
+
+  /** The statuses of the access log, once it has {@code count} lines (it is written as answers go out). */
+  private static List<Integer> accessLogStatuses(int count) throws InterruptedException {
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (log.access().size() < count && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    Thread.sleep(50); // a line that should not be there has had its chance
+    return log.access().stream().map(j -> j.getInteger("status")).toList();
   }
 
   /** 300 random bytes without any line feed, so they can never complete a request line. */
@@ -66,6 +108,9 @@ class MalformedInputTest {
       http.send(garbageWithoutLineFeed(42)).send("\r\n\r\n");
       assertErrorThenClose(http, 400, "Bad Request\n");
     }
+    List<JsonObject> access = log.access();
+    assertEquals("invalid request", access.get(0).getString("message"), access.toString());
+    assertEquals(400, access.get(0).getInteger("status"));
   }
 
   @Test
@@ -84,34 +129,16 @@ class MalformedInputTest {
     }
   }
 
-  @Test
-  void garbageTextLinesGet400() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "hello there, this is not HTTP\r\n\r\n",                           // garbage text
+      "GET /hello\r\n\r\n",                                              // no HTTP version
+      "GET /hello HTTP/1.1\r\nHost: x\r\nBad Header Name: y\r\n\r\n",     // bad header name
+      "GET /hello HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",    // non-numeric Content-Length
+  })
+  void malformedRequestLineOrHeaderGets400AndTheConnectionIsClosed(String request) throws Exception {
     try (RawHttp http = new RawHttp(port)) {
-      http.send("hello there, this is not HTTP\r\n\r\n");
-      assertErrorThenClose(http, 400, "Bad Request\n");
-    }
-  }
-
-  @Test
-  void requestLineWithoutAVersionGets400() throws Exception {
-    try (RawHttp http = new RawHttp(port)) {
-      http.send("GET /hello\r\n\r\n");
-      assertErrorThenClose(http, 400, "Bad Request\n");
-    }
-  }
-
-  @Test
-  void malformedHeaderLineGets400() throws Exception {
-    try (RawHttp http = new RawHttp(port)) {
-      http.send("GET /hello HTTP/1.1\r\nHost: x\r\nBad Header Name: y\r\n\r\n");
-      assertErrorThenClose(http, 400, "Bad Request\n");
-    }
-  }
-
-  @Test
-  void nonNumericContentLengthGets400() throws Exception {
-    try (RawHttp http = new RawHttp(port)) {
-      http.send("GET /hello HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n");
+      http.send(request);
       assertErrorThenClose(http, 400, "Bad Request\n");
     }
   }
@@ -125,9 +152,10 @@ class MalformedInputTest {
   }
 
   @Test
-  void manySmallHeadersOver8KiBInTotalGet431() throws Exception {
+  void manySmallHeadersOverTheHeaderLimitInTotalGet431() throws Exception {
     StringBuilder request = new StringBuilder("GET /hello HTTP/1.1\r\nHost: x\r\n");
-    for (int i = 0; i < 200; i++) {
+    // Each header is well within the limit; their values alone pass it.
+    for (int i = 0; i <= HelloVerticle.MAX_HEADER_SIZE / 40; i++) {
       request.append("X-H").append(i).append(": ").append("v".repeat(40)).append("\r\n");
     }
     try (RawHttp http = new RawHttp(port)) {
@@ -139,18 +167,16 @@ class MalformedInputTest {
   @Test
   void overLongRequestLineGets414() throws Exception {
     try (RawHttp http = new RawHttp(port)) {
-      http.send("GET /" + "a".repeat(5000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+      http.send("GET /" + "a".repeat(HelloVerticle.MAX_INITIAL_LINE_LENGTH) + " HTTP/1.1\r\nHost: x\r\n\r\n");
       assertErrorThenClose(http, 414, "URI Too Long\n");
     }
   }
 
   @Test
-  void declaredBodyOverTheLimitGets413AndTheConnectionIsClosed() throws Exception {
-    int size = RequestGuard.MAX_BODY_BYTES + 1;
-    try (RawHttp http = new RawHttp(port)) {
-      http.send("POST /hello HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n" + "a".repeat(size));
-      assertErrorThenClose(http, 413, "Payload Too Large\n");
-    }
+  void declaredBodyOverTheLimitGets413AndNothingPipelinedBehindItRuns() throws Exception {
+    int size = Endpoints.MAX_BODY_BYTES + 1;
+    assertOneAnswerThenClose("POST /hello HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n"
+        + "a".repeat(size) + PIPELINED, 413);
   }
 
   @Test
@@ -162,19 +188,44 @@ class MalformedInputTest {
   }
 
   @Test
-  void chunkedBodyOverTheLimitGets413WhenTheLimitIsPassed() throws Exception {
+  void chunkedBodyOverTheLimitGets413AsSoonAsTheLimitIsPassed() throws Exception {
     try (RawHttp http = new RawHttp(port)) {
       http.send("GET /hello HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
-      String chunk = "a".repeat(600);
+      String chunk = "a".repeat(Endpoints.MAX_BODY_BYTES / 2 + 1);
       http.send(Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n");
       http.send(Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n");
       // No terminating chunk: the 413 must come as soon as the count passes the limit.
-      assertErrorThenClose(http, 413, "Payload Too Large\n");
+      RawHttp.Response response = http.read();
+      assertEquals(413, response.status(), response.statusLine());
+      assertEquals("Payload Too Large\n", response.body());
+      assertEquals("close", response.header("Connection"));
+      // The body never ends, so the connection closes when its grace runs out.
+      assertTrue(http.closedWithin(Endpoints.CLOSE_GRACE_MILLIS + 4000), "connection not closed");
     }
   }
 
   @Test
-  void bodyWithinTheLimitKeepsTheConnectionAlive() throws Exception {
+  void streamedChunkedBodyOverTheLimitGets413NotAReset() throws Exception {
+    // A client that streams its body and only notices the answer later: it goes on sending after
+    // the 413 has come. The server reads and drops the rest, then closes cleanly, never a reset.
+    try (RawHttp http = new RawHttp(port)) {
+      http.send("POST /hello HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+      String chunk = "a".repeat(600);
+      http.send(Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n");
+      http.send(Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n");
+      RawHttp.Response response = http.read();
+      assertEquals(413, response.status(), response.statusLine());
+      for (int i = 0; i < 40; i++) {
+        http.send(Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n");
+      }
+      http.send("0\r\n\r\n" + PIPELINED);
+      assertEquals("", http.restUntilEndOfStream(5000), "a second response came back");
+    }
+    assertEquals(List.of(413), accessLogStatuses(1));
+  }
+
+  @Test
+  void bodyWithinTheLimitIsReadAndIgnoredAndKeepsTheConnectionAlive() throws Exception {
     try (RawHttp http = new RawHttp(port)) {
       http.send("GET /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
       assertEquals("Hello world", http.read().body());
@@ -184,64 +235,79 @@ class MalformedInputTest {
   }
 
   @Test
-  void contentLengthWithChunkedIsAnsweredThenClosedSoNothingIsSmuggled() throws Exception {
-    // Netty keeps Transfer-Encoding and drops Content-Length; a proxy in front may frame by
-    // Content-Length instead. The request is answered and the connection closed, so the bytes after
-    // it are never answered as a second request (FramingTest checks they are not run either).
+  void expect100ContinueWithASmallBodyGets100ContinueBeforeTheBodyIsSent() throws Exception {
     try (RawHttp http = new RawHttp(port)) {
-      http.send("GET /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\nTransfer-Encoding: chunked\r\n\r\n"
-          + "0\r\n\r\n"
-          + "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
-      RawHttp.Response first = http.read();
-      assertEquals("close", first.header("Connection"), first.statusLine());
-      assertTrue(http.closedWithin(5000), "no second answer: the connection must close");
+      http.send("POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+      RawHttp.Response interim = http.readTimeout(5000).read();
+      assertEquals("HTTP/1.1 100 Continue", interim.statusLine());
+      http.send("hello");
+      RawHttp.Response response = http.read();
+      assertEquals(405, response.status());
+      assertEquals("GET, HEAD", response.header("Allow"));
     }
   }
 
   @Test
-  void chunkedRequestIsAnsweredThenTheConnectionCloses() throws Exception {
-    try (RawHttp http = new RawHttp(port)) {
-      http.send("GET /hello HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
-          + "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
-      RawHttp.Response first = http.read();
-      assertEquals(200, first.status());
-      assertEquals("Hello world", first.body());
-      assertEquals("close", first.header("Connection"));
-      assertTrue(http.closedWithin(5000));
-    }
+  void expect100ContinueWithABodyOverTheLimitGets413AndNo100() throws Exception {
+    assertOneAnswerThenClose("POST /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n", 413);
   }
 
   @Test
-  void http11RequestWithoutHostGets400() throws Exception {
-    try (RawHttp http = new RawHttp(port)) {
-      http.send("GET /hello HTTP/1.1\r\n\r\n");
-      assertErrorThenClose(http, 400, "Bad Request\n");
-    }
+  void unknownExpectationOnARequestWithABodyGets417() throws Exception {
+    assertOneAnswerThenClose("POST /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: teapot\r\n\r\nabc"
+        + PIPELINED, 417);
   }
 
   @Test
-  void twoHostHeadersGet400() throws Exception {
+  void http11RequestWithoutHostGets400AndNothingPipelinedBehindItRuns() throws Exception {
+    assertOneAnswerThenClose("GET /hello HTTP/1.1\r\n\r\n" + PIPELINED, 400);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"Host: x\r\nHost: y\r\n", "Host: x\r\nHost: x\r\n", "Host: x\r\n: no name\r\n"})
+  void aSecondHostOrANamelessHeaderGets400AndTheConnectionIsClosed(String headers) throws Exception {
+    assertOneAnswerThenClose("GET /hello HTTP/1.1\r\n" + headers + "\r\n" + PIPELINED, 400);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"a b/c", "%zz", "x:99999"})
+  void invalidHostValueGets400AndTheConnectionIsClosed(String host) throws Exception {
+    // "%zz" makes Vert.x 5.0.7's Host check throw rather than fail; it is a 400 all the same.
+    assertOneAnswerThenClose("GET /hello HTTP/1.1\r\nHost: " + host + "\r\n\r\n" + PIPELINED, 400);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/%zz", "/hello%"})
+  void aPathWithABrokenPercentEscapeGets400AndTheConnectionIsClosed(String target) throws Exception {
+    assertOneAnswerThenClose("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n" + PIPELINED, 400);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "0x5\r\nhello\r\n0\r\n\r\n",                      // not a hex chunk size
+      "fffffffffffffffffff\r\nhello\r\n0\r\n\r\n",       // chunk size overflows
+      "5\r\nhelloXX0\r\n\r\n",                           // no CRLF after the chunk data
+  })
+  void malformedChunkFramingClosesTheConnectionWithoutAnErrorLog(String body) throws Exception {
+    // Vert.x fails the connection; the BodyHandler's 400 may or may not get out before the close.
     try (RawHttp http = new RawHttp(port)) {
-      http.send("GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
-      assertErrorThenClose(http, 400, "Bad Request\n");
+      http.send("POST /hello HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + body + PIPELINED);
+      String rest = http.restUntilClosed(5000);
+      assertTrue(rest.isEmpty() || rest.startsWith("HTTP/1.1 400 "), rest);
+      assertFalse(rest.contains("404"), "the pipelined request was answered: " + rest);
     }
+    Thread.sleep(100);
+    assertTrue(log.all().stream().noneMatch(j -> "ERROR".equals(j.getString("level"))), log.all().toString());
   }
 
   @Test
-  void invalidHostValueGets400() throws Exception {
-    try (RawHttp http = new RawHttp(port)) {
-      http.send("GET /hello HTTP/1.1\r\nHost: a b/c\r\n\r\n");
-      assertErrorThenClose(http, 400, "Bad Request\n");
-    }
-  }
-
-  @Test
-  void http10RequestWithoutHostIsAnswered() throws Exception {
+  void http10RequestWithoutHostIsAnsweredAndClosed() throws Exception {
     try (RawHttp http = new RawHttp(port)) {
       http.send("GET /hello HTTP/1.0\r\n\r\n");
       RawHttp.Response response = http.read();
-      assertEquals(200, response.status());
+      assertEquals("HTTP/1.0 200 OK", response.statusLine());
       assertEquals("Hello world", response.body());
+      assertTrue(http.closedWithin(5000));
     }
   }
 
@@ -286,17 +352,6 @@ class MalformedInputTest {
   }
 
   @Test
-  void http10RequestIsAnsweredAndClosed() throws Exception {
-    try (RawHttp http = new RawHttp(port)) {
-      http.send("GET /hello HTTP/1.0\r\n\r\n");
-      RawHttp.Response response = http.read();
-      assertEquals("HTTP/1.0 200 OK", response.statusLine());
-      assertEquals("Hello world", response.body());
-      assertTrue(http.closedWithin(5000));
-    }
-  }
-
-  @Test
   void clientThatStallsMidRequestIsClosedAtTheIdleTimeout() throws Exception {
     try (RawHttp http = new RawHttp(port)) {
       http.send("GET /hello HTTP/1.1\r\nHost: x\r\nX-Partial: ");
@@ -318,21 +373,14 @@ class MalformedInputTest {
   }
 
   @Test
-  void clientDisconnectingMidRequestDoesNotHurtTheServer() throws Exception {
+  void clientDisconnectingMidBodyDoesNotHurtTheServerOrLogAnError() throws Exception {
     for (int i = 0; i < 20; i++) {
       try (RawHttp http = new RawHttp(port)) {
         http.send("GET /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc");
       }
     }
-  }
-
-  @Test
-  void nulAndControlBytesInTheRequestLineGet400() throws Exception {
-    byte[] request = "GET /he\u0000llo HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
-    try (RawHttp http = new RawHttp(port)) {
-      http.send(Arrays.copyOf(request, request.length));
-      assertErrorThenClose(http, 400, "Bad Request\n");
-    }
+    Thread.sleep(200);
+    assertTrue(log.all().stream().noneMatch(j -> "ERROR".equals(j.getString("level"))), log.all().toString());
   }
 
   @Test

@@ -1,14 +1,17 @@
 package dev.hellostack.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hellostack.server.HelloVerticle.ListenException;
 import dev.hellostack.server.ServerConfig.LogLevel;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -31,7 +34,7 @@ class ServerRuntimeTest {
 
   @Test
   void withoutTheNativeTransportTheServerFallsBackToNioAndStillServes() throws Exception {
-    HelloServer server = HelloServer.start(TestServers.config(75, 20), false).await(30, TimeUnit.SECONDS);
+    HelloServer server = HelloServer.start(TestServers.config(), false).await(30, TimeUnit.SECONDS);
     try {
       assertEquals("nio", server.transport());
       assertEquals("Hello world", RawHttp.getHello(server.port()).body());
@@ -42,8 +45,7 @@ class ServerRuntimeTest {
 
   @Test
   void oneServerInstancePerEventLoopSharesOnePort() throws Exception {
-    ServerConfig config = new ServerConfig("127.0.0.1", 0, 75, 10, 10_000, 20, 3, LogLevel.INFO, false);
-    HelloServer server = TestServers.start(config);
+    HelloServer server = TestServers.start(TestServers.config("EVENT_LOOPS", "3"));
     try {
       assertEquals(3, server.instances());
       for (int i = 0; i < 12; i++) {
@@ -56,70 +58,64 @@ class ServerRuntimeTest {
 
   @Test
   void accessLogWritesOneJsonLinePerRequestWhenEnabled() throws Exception {
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    JsonLog.configure(LogLevel.INFO, new PrintStream(captured, true, StandardCharsets.UTF_8));
-    ServerConfig config = new ServerConfig("127.0.0.1", 0, 75, 10, 10_000, 20, 1, LogLevel.INFO, true);
-    HelloServer server = TestServers.start(config);
-    try {
-      RawHttp.getHello(server.port());
-      try (RawHttp http = new RawHttp(server.port())) {
-        http.send("DELETE /health?x=1 HTTP/1.1\r\nHost: x\r\n\r\n").read();
+    try (CapturedLog log = new CapturedLog(LogLevel.INFO)) {
+      HelloServer server = TestServers.start(TestServers.config("EVENT_LOOPS", "1", "ACCESS_LOG", "true"));
+      try {
+        RawHttp.getHello(server.port());
+        try (RawHttp http = new RawHttp(server.port())) {
+          http.send("DELETE /health?x=1 HTTP/1.1\r\nHost: x\r\n\r\n").read();
+        }
+        List<JsonObject> access = awaitAccessLines(log, 2);
+        assertEquals("GET", access.get(0).getString("method"));
+        assertEquals("/hello", access.get(0).getString("path"));
+        assertEquals(200, access.get(0).getInteger("status"));
+        assertTrue(access.get(0).getDouble("durationMs") >= 0);
+        assertEquals("DELETE", access.get(1).getString("method"));
+        assertEquals("/health", access.get(1).getString("path"), "the query string is not logged");
+        assertEquals(405, access.get(1).getInteger("status"));
+      } finally {
+        TestServers.stop(server);
       }
-      List<JsonObject> access = awaitAccessLines(captured, 2);
-      assertEquals("GET", access.get(0).getString("method"));
-      assertEquals("/hello", access.get(0).getString("path"));
-      assertEquals(200, access.get(0).getInteger("status"));
-      assertTrue(access.get(0).getDouble("durationMs") >= 0);
-      assertEquals("DELETE", access.get(1).getString("method"));
-      assertEquals("/health", access.get(1).getString("path"), "the query string is not logged");
-      assertEquals(405, access.get(1).getInteger("status"));
-    } finally {
-      TestServers.stop(server);
-      JsonLog.configure(LogLevel.INFO, System.out);
     }
   }
 
   @Test
   void noAccessLogLinesWhenDisabled() throws Exception {
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    JsonLog.configure(LogLevel.DEBUG, new PrintStream(captured, true, StandardCharsets.UTF_8));
-    HelloServer server = TestServers.start();
-    try {
-      for (int i = 0; i < 5; i++) {
-        RawHttp.getHello(server.port());
+    try (CapturedLog log = new CapturedLog(LogLevel.DEBUG)) {
+      HelloServer server = TestServers.start();
+      try {
+        for (int i = 0; i < 5; i++) {
+          RawHttp.getHello(server.port());
+        }
+        assertEquals(List.of(), log.access());
+      } finally {
+        TestServers.stop(server);
       }
-      assertEquals(List.of(), accessLines(captured));
-    } finally {
-      TestServers.stop(server);
-      JsonLog.configure(LogLevel.INFO, System.out);
     }
   }
 
   @Test
-  void startOnAPortInUseFailsInsteadOfHanging() throws Exception {
-    try (java.net.ServerSocket taken =
-        new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
-      ServerConfig config =
-          new ServerConfig("127.0.0.1", taken.getLocalPort(), 75, 10, 10_000, 20, 2, LogLevel.INFO, false);
-      io.vertx.core.Future<HelloServer> start = HelloServer.start(config);
-      Exception failure = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
-          () -> start.await(10, TimeUnit.SECONDS));
-      assertTrue(String.valueOf(failure.getMessage()).contains("in use"), String.valueOf(failure));
+  void startOnAPortInUseFailsWithALineNamingHostAndPort() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+      int port = taken.getLocalPort();
+      Future<HelloServer> start = HelloServer.start(TestServers.config("PORT", Integer.toString(port)));
+      ListenException failure = assertThrows(ListenException.class, () -> start.await(10, TimeUnit.SECONDS));
+      assertEquals("cannot listen on 127.0.0.1:" + port + " (HOST, PORT): Address already in use", failure.getMessage());
     }
   }
 
-  private static List<JsonObject> accessLines(ByteArrayOutputStream captured) {
-    return Arrays.stream(captured.toString(StandardCharsets.UTF_8).split("\n"))
-        .filter(l -> !l.isEmpty())
-        .map(JsonObject::new)
-        .filter(j -> "dev.hellostack.server.access".equals(j.getString("logger")))
-        .toList();
+  @Test
+  void listenFailureReasonIsTheOperatingSystemsWithoutTheCallThatFailed() {
+    assertEquals("Address already in use",
+        ListenException.reason(new IOException("bind(..) failed: Address already in use")));
+    assertEquals("Address already in use", ListenException.reason(new BindException("Address already in use")));
+    assertEquals("BindException", ListenException.reason(new BindException()));
   }
 
-  private static List<JsonObject> awaitAccessLines(ByteArrayOutputStream captured, int count) throws Exception {
+  private static List<JsonObject> awaitAccessLines(CapturedLog log, int count) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     List<JsonObject> lines;
-    while ((lines = accessLines(captured)).size() < count && System.nanoTime() < deadline) {
+    while ((lines = log.access()).size() < count && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
     assertEquals(count, lines.size(), lines.toString());

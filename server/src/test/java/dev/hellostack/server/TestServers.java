@@ -1,6 +1,7 @@
 package dev.hellostack.server;
 
-import dev.hellostack.server.ServerConfig.LogLevel;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Starts real servers on a free loopback port for tests. */
@@ -8,13 +9,17 @@ final class TestServers {
   private TestServers() {
   }
 
-  static ServerConfig config(int idleTimeoutSeconds, int shutdownTimeoutSeconds) {
-    return new ServerConfig("127.0.0.1", 0, idleTimeoutSeconds, 10, 10_000, shutdownTimeoutSeconds, 2, LogLevel.INFO, false);
-  }
-
-  /** A server with the access log on, a given head deadline and connection cap. */
-  static ServerConfig config(int headerTimeoutSeconds, int maxConnections, boolean accessLog) {
-    return new ServerConfig("127.0.0.1", 0, 75, headerTimeoutSeconds, maxConnections, 5, 2, LogLevel.INFO, accessLog);
+  /**
+   * The configuration the server reads from an environment of {@code variables} (alternating names
+   * and values) on top of HOST=127.0.0.1, PORT=0 (a free port) and EVENT_LOOPS=2; everything else
+   * takes its default.
+   */
+  static ServerConfig config(String... variables) {
+    Map<String, String> env = new HashMap<>(Map.of("HOST", "127.0.0.1", "PORT", "0", "EVENT_LOOPS", "2"));
+    for (int i = 0; i + 1 < variables.length; i += 2) {
+      env.put(variables[i], variables[i + 1]);
+    }
+    return ServerConfig.fromEnv(env);
   }
 
   static HelloServer start(ServerConfig config) throws Exception {
@@ -22,7 +27,7 @@ final class TestServers {
   }
 
   static HelloServer start() throws Exception {
-    return start(config(75, 20));
+    return start(config());
   }
 
   static void stop(HelloServer server) throws Exception {

@@ -1,7 +1,5 @@
 package dev.hellostack.cfn.model;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,11 +37,6 @@ public sealed interface Fn {
 
     static Join join(String delimiter, Object... values) {
         return new Join(delimiter, List.of(values));
-    }
-
-    /** Fn::Join over a value that is itself a list, such as an Fn::Split or a CommaDelimitedList Ref. */
-    static Join joinList(String delimiter, Fn list) {
-        return new Join(delimiter, list);
     }
 
     static Select select(int index, Object list) {
@@ -131,27 +124,6 @@ public sealed interface Fn {
                 return Map.of("Fn::Sub", template);
             }
             return Map.of("Fn::Sub", List.of(template, new TreeMap<>(variables)));
-        }
-
-        /**
-         * The names this Sub refers to through {@code ${Name}} or {@code ${Resource.Attribute}},
-         * excluding {@code ${!Literal}} escapes; variable-map keys are still included here.
-         */
-        public List<String> placeholders() {
-            List<String> names = new ArrayList<>();
-            int i = 0;
-            while ((i = template.indexOf("${", i)) >= 0) {
-                int end = template.indexOf('}', i + 2);
-                if (end < 0) {
-                    throw new IllegalArgumentException("Fn::Sub has an unclosed '${' in: " + template);
-                }
-                String name = template.substring(i + 2, end).trim();
-                if (!name.startsWith("!")) {
-                    names.add(name);
-                }
-                i = end + 1;
-            }
-            return names;
         }
     }
 
@@ -335,11 +307,6 @@ public sealed interface Fn {
         @Override
         public Object toCfn() {
             return Map.of("Ref", cfnName);
-        }
-
-        /** True when name is one of the pseudo parameters, such as {@code AWS::Region}. */
-        public static boolean isPseudo(String name) {
-            return Arrays.stream(values()).anyMatch(p -> p.cfnName.equals(name));
         }
     }
 

@@ -49,10 +49,6 @@ public final class Output {
         return this;
     }
 
-    String conditionName() {
-        return condition;
-    }
-
     Map<String, Object> toCfn(String where) {
         Map<String, Object> out = new LinkedHashMap<>();
         if (description != null) {

@@ -89,14 +89,6 @@ public final class Resource {
         return Collections.unmodifiableMap(properties);
     }
 
-    String conditionName() {
-        return condition;
-    }
-
-    List<String> dependsOnIds() {
-        return new ArrayList<>(dependsOn);
-    }
-
     /** Everything in this resource that may hold an intrinsic. */
     List<Object> values() {
         List<Object> values = new ArrayList<>();

@@ -2,8 +2,6 @@ package dev.hellostack.cfn.model;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,13 +11,13 @@ import java.util.regex.Pattern;
 
 /**
  * One CloudFormation template as a typed model. Stack classes declare parameters, conditions,
- * resources and outputs in the order they should appear; {@link #toCfn()} validates the whole
- * template and returns it as plain ordered data for the writer.
+ * resources and outputs in the order they should appear; {@link #toCfn()} returns it as plain ordered
+ * data for the writer.
  *
- * <p>Declaring a duplicate or non-alphanumeric logical id fails at once. {@link #validate()} rejects
- * a Ref, Fn::GetAtt or {@code ${...}} in an Fn::Sub that points at nothing, a condition that is not
- * declared, a parameter that nothing uses and two outputs with the same export name. Every message
- * names the stack and the resource (or output, or condition) at fault.
+ * <p>Declaring a duplicate or non-alphanumeric logical id fails at once (a map would silently keep the
+ * second). Everything else a template can get wrong inside itself (a Ref, Fn::GetAtt or {@code ${...}}
+ * that points at nothing, an unknown condition, an unused parameter, a default outside its constraints)
+ * is cfn-lint's to find (scripts/lint.sh); the generator checks what spans stacks (Generator).
  */
 public final class Template {
 
@@ -148,121 +146,6 @@ public final class Template {
         }
     }
 
-    /** Checks every reference in the template; throws a {@link TemplateException} naming the first problem. */
-    public void validate() {
-        Set<String> usedParameters = new HashSet<>();
-        for (Map.Entry<String, Fn> c : conditions.entrySet()) {
-            checkReferences(c.getValue(), "stack '" + stackName + "', condition '" + c.getKey() + "'", usedParameters);
-        }
-        for (Resource r : resources.values()) {
-            if (r.conditionName() != null) {
-                checkConditionExists(r.conditionName(), r.where());
-            }
-            for (String dep : r.dependsOnIds()) {
-                if (!resources.containsKey(dep)) {
-                    throw new TemplateException(r.where() + ": DependsOn '" + dep + "' is not a resource in this template");
-                }
-            }
-            for (Object v : r.values()) {
-                checkReferences(v, r.where(), usedParameters);
-            }
-        }
-        Map<String, String> exportOwners = new HashMap<>();
-        for (Output o : outputs.values()) {
-            String where = "stack '" + stackName + "', output '" + o.id() + "'";
-            if (o.conditionName() != null) {
-                checkConditionExists(o.conditionName(), where);
-            }
-            checkReferences(o.value(), where, usedParameters);
-            if (o.exportName() != null) {
-                checkReferences(o.exportName(), where, usedParameters);
-                String key = String.valueOf(Values.plain(o.exportName(), where));
-                String previous = exportOwners.putIfAbsent(key, o.id());
-                if (previous != null) {
-                    throw new TemplateException(where + ": export name " + key + " is already exported by output '"
-                            + previous + "'");
-                }
-            }
-        }
-        for (String group : parameterGroups.keySet()) {
-            for (String id : parameterGroups.get(group)) {
-                if (!parameters.containsKey(id)) {
-                    throw new TemplateException("stack '" + stackName + "', parameter group '" + group
-                            + "': parameter '" + id + "' is not declared");
-                }
-            }
-        }
-        for (Parameter p : parameters.values()) {
-            p.validate(stackName);
-            if (!usedParameters.contains(p.id())) {
-                throw new TemplateException("stack '" + stackName + "', parameter '" + p.id()
-                        + "': declared but never used (no Ref or ${" + p.id() + "} refers to it)");
-            }
-        }
-    }
-
-    private void checkConditionExists(String name, String where) {
-        if (!conditions.containsKey(name)) {
-            throw new TemplateException(where + ": condition '" + name + "' is not declared (declared: "
-                    + conditions.keySet() + ")");
-        }
-    }
-
-    private void checkReferences(Object value, String where, Set<String> usedParameters) {
-        Values.forEachFn(value, fn -> {
-            if (fn instanceof Fn.Ref ref) {
-                checkName(ref.target(), "Ref", where, usedParameters);
-            } else if (fn instanceof Fn.GetAtt getAtt) {
-                checkResource(getAtt.resource(), "Fn::GetAtt " + getAtt.resource() + "." + getAtt.attribute(), where);
-            } else if (fn instanceof Fn.Sub sub) {
-                for (String name : sub.placeholders()) {
-                    if (sub.variables().containsKey(name)) {
-                        continue;
-                    }
-                    int dot = name.indexOf('.');
-                    if (dot > 0 && !name.startsWith("AWS::")) {
-                        checkResource(name.substring(0, dot), "${" + name + "} in Fn::Sub", where);
-                    } else {
-                        checkName(name, "${" + name + "} in Fn::Sub", where, usedParameters);
-                    }
-                }
-            } else if (fn instanceof Fn.FindInMap find) {
-                if (!mappings.containsKey(find.map()) || mappings.get(find.map()).values().stream()
-                        .anyMatch(entry -> !entry.containsKey(find.secondKey()))) {
-                    throw new TemplateException(where + ": Fn::FindInMap " + find.map() + " " + find.secondKey()
-                            + " names no mapping with that key in every entry (mappings: " + mappings.keySet() + ")");
-                }
-            } else if (fn instanceof Fn.If anIf) {
-                checkConditionExists(anIf.condition(), where);
-            } else if (fn instanceof Fn.Condition condition) {
-                checkConditionExists(condition.name(), where);
-            }
-        });
-    }
-
-    private void checkName(String name, String what, String where, Set<String> usedParameters) {
-        if (name.startsWith("AWS::")) {
-            if (!Fn.Pseudo.isPseudo(name)) {
-                throw new TemplateException(where + ": " + what + " names unknown pseudo parameter '" + name + "'");
-            }
-            return;
-        }
-        if (parameters.containsKey(name)) {
-            usedParameters.add(name);
-            return;
-        }
-        if (!resources.containsKey(name)) {
-            throw new TemplateException(where + ": " + what + " points at nothing: no parameter or resource '"
-                    + name + "'");
-        }
-    }
-
-    private void checkResource(String name, String what, String where) {
-        if (!resources.containsKey(name)) {
-            throw new TemplateException(where + ": " + what + " points at nothing: no resource '" + name + "'");
-        }
-    }
-
     /** IAM capabilities CloudFormation needs to deploy this template: NAMED_IAM, IAM, or none. */
     public List<String> capabilities() {
         boolean iam = false;
@@ -316,9 +199,8 @@ public final class Template {
                 + "without variables, got " + Values.plain(name, "name"));
     }
 
-    /** The validated template as ordered plain data, sections in CloudFormation's documented order. */
+    /** The template as ordered plain data, sections in CloudFormation's documented order. */
     public Map<String, Object> toCfn() {
-        validate();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("AWSTemplateFormatVersion", "2010-09-09");
         out.put("Description", description);

@@ -47,12 +47,6 @@ class FnTest {
     }
 
     @Test
-    void joinOfAListIntrinsic() {
-        assertEquals("Fn::Join:\n  - \"\"\n  - Fn::Split:\n      - /\n      - a/b\n",
-                yaml(Fn.joinList("", Fn.split("/", "a/b"))));
-    }
-
-    @Test
     void selectWritesAnIntegerIndex() {
         assertEquals("Fn::Select:\n  - 1\n  - Fn::GetAZs: \"\"\n", yaml(Fn.select(1, Fn.getAZs())));
     }
@@ -108,18 +102,5 @@ class FnTest {
                         + "  - Ref: AWS::StackName\n  - Ref: AWS::URLSuffix\n",
                 yaml(List.of(Fn.Pseudo.ACCOUNT_ID, Fn.Pseudo.NO_VALUE, Fn.Pseudo.PARTITION, Fn.Pseudo.REGION,
                         Fn.Pseudo.STACK_NAME, Fn.Pseudo.URL_SUFFIX)));
-    }
-
-    @Test
-    void subPlaceholdersSkipLiteralEscapes() {
-        assertEquals(List.of("AWS::Region", "Repo.Arn", "Name"),
-                Fn.sub("${AWS::Region} ${!Literal} ${Repo.Arn} ${Name}").placeholders());
-    }
-
-    @Test
-    void subRejectsAnUnclosedPlaceholder() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Fn.sub("${Oops").placeholders());
-        assertEquals("Fn::Sub has an unclosed '${' in: ${Oops", e.getMessage());
     }
 }

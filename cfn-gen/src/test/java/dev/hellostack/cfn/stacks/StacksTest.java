@@ -229,7 +229,7 @@ class StacksTest {
     void theReleaseCheckIsTheTestedCodeUsingTheElbv2Client() throws Exception {
         String code = resource("dev", "service", "ReleaseCheckFunction").path("Properties").path("Code").path("ZipFile").asText();
         String file = Files.readString(TemplateFiles.ROOT.resolve(
-                "cfn-gen/src/main/resources/dev/hellostack/cfn/stacks/release_check.py"));
+                "cfn-gen/release-check/release_check.py"));
         assertEquals(file, code);
         assertTrue(code.contains("boto3.client(\"elbv2\")"), "botocore knows elbv2, not elasticloadbalancing");
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the blue/green release check's tests (scripts/tests/release_check_test.py): the Lambda function's
+# Runs the blue/green release check's tests (release_check_test.py, beside the function): the Lambda function's
 # handler, with the boto3 client it creates itself, against a moto server (ELB v2 and EC2, started by the
 # tests on a free port picked here) and HTTP servers on 127.0.0.1 playing the tasks: pass, wrong body,
 # /health not UP, 5xx (also with the right body), timeout, refused connection, no healthy target, an ELB

@@ -1,5 +1,5 @@
-"""Tests of the blue/green release check (cfn-gen/src/main/resources/dev/hellostack/cfn/stacks/release_check.py,
-embedded in templates/service.yaml as the ReleaseCheckFunction's Code.ZipFile), run as code: the handler creates
+"""Tests of the blue/green release check (cfn-gen/release-check/release_check.py,
+embedded in templates/<env>/service.yaml as the ReleaseCheckFunction's Code.ZipFile), run as code: the handler creates
 its own client as in Lambda (boto3.client("elbv2"), real boto3 and botocore) and asks a real moto server
 (started here, on 127.0.0.1) through AWS_ENDPOINT_URL; the state it reads is built in moto with boto3: a VPC,
 an internal ALB, a test listener whose rule (source-ip condition) forwards with ForwardConfig to the blue group
@@ -40,8 +40,7 @@ from contextlib import redirect_stdout
 import boto3
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE = os.path.join(HERE, "..", "..", "cfn-gen", "src", "main", "resources", "dev", "hellostack", "cfn", "stacks",
-                      "release_check.py")
+SOURCE = os.path.join(HERE, "release_check.py")
 spec = importlib.util.spec_from_file_location("release_check", SOURCE)
 release_check = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(release_check)
@@ -77,7 +76,7 @@ def setUpModule():
 
 def start_moto(port):
     """moto's server on 127.0.0.1:port, until it answers; stopped by the module's cleanup. Its pid goes to
-    RELEASE_CHECK_MOTO_PIDFILE when set (test-release-check.sh kills it from there if this process dies first)."""
+    RELEASE_CHECK_MOTO_PIDFILE when set (test.sh kills it from there if this process dies first)."""
     log = tempfile.TemporaryFile("w+")  # moto's request log, shown only when it does not start
     unittest.addModuleCleanup(log.close)
     server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
