@@ -55,7 +55,10 @@ class ServerJarIT {
    * process's pipes, so lines logged after SIGTERM could not be read from a pipe.
    */
   private Process startJar(Map<String, String> env) throws IOException {
-    return start(env, java(), "-jar", jar());
+    // SIGINT at its default, as a terminal's Ctrl-C finds it: a job started in the background by a
+    // non-interactive shell (a CI runner may be one) inherits SIGINT ignored, and the JVM then leaves
+    // it ignored (as nohup means). GNU env execs java, so the pid stays the server's.
+    return start(env, "env", "--default-signal=INT", java(), "-jar", jar());
   }
 
   private static String jar() {
