@@ -4,7 +4,7 @@ call as GitLab's API documentation describes them (doc/api/*.md of gitlab-org/gi
 endpoint). State lives in memory; GET /_state (no token needed) dumps it as JSON for the tests' checks,
 POST /_state replaces it (to start a test from a given project).
 
-usage: gitlab_api.py --token TOKEN [--project-path GROUP/PROJECT] [--tier free|premium]
+usage: gitlab_api.py --token TOKEN [--project-path GROUP/PROJECT] [--tier free|premium] [--role owner|maintainer]
 Listens on a free port of 127.0.0.1 and prints "gitlab-api ready on http://127.0.0.1:PORT/api/v4".
 
 Authentication (doc/api/rest/authentication.md): the PRIVATE-TOKEN header; a missing or wrong token
@@ -93,8 +93,12 @@ class Api(BaseHTTPRequestHandler):
         # Projects (doc/api/projects.md): GET /projects/:id, where id is "The ID or URL-encoded path of the
         # project"; PUT /projects/:id edits the attributes given ("only_allow_merge_if_pipeline_succeeds",
         # "ci_forward_deployment_enabled", ...) and returns the project, 200.
+        # The project's "ci_forward_deployment_enabled" is among the attributes the projects API shows only
+        # to users with the Owner role (doc/api/projects.md); a Maintainer's token does not see it.
         if not rest:
             if method == "GET":
+                if STATE["role"] == "maintainer":
+                    return self.reply(200, {k: v for k, v in project.items() if k != "ci_forward_deployment_enabled"})
                 return self.reply(200, project)
             if method == "PUT":
                 project.update(self.body())
@@ -272,9 +276,10 @@ def main():
     p.add_argument("--token", required=True)
     p.add_argument("--project-path", default="my-group/hello-stack")
     p.add_argument("--tier", default="free", choices=["free", "premium"])
+    p.add_argument("--role", default="owner", choices=["owner", "maintainer"])
     args = p.parse_args()
     Api.token = args.token
-    STATE.update(fresh_state(args.project_path, args.tier))
+    STATE.update(fresh_state(args.project_path, args.tier), role=args.role)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
     print("gitlab-api ready on http://127.0.0.1:%d/api/v4" % server.server_address[1], flush=True)
     sys.stdout.close()
