@@ -66,6 +66,31 @@ for line in "${lines[@]}"; do
   [[ "$name" != "$ALB_STACK" ]] || check_certificate "${stack_params[$name]}"
 done
 
+# An environment that builds no images (prod) runs the image the default branch built and dev ran, never
+# a rebuild: the same tag, so the same digest (tags are immutable). It is tagged <env>-<tag> as well
+# (and its images per architecture likewise), which the repository's lifecycle policy keeps: its
+# first rule selects those tags, and an image a higher-priority rule selects cannot be expired by a
+# lower one (templates/ecr.yaml; "Lifecycle policy evaluation rules", ECR User Guide).
+promote_image() {
+  local uri repository tag
+  uri=$(stack_output "$(stack_name_of "$ECR_STACK")" "$REPOSITORY_URI_OUTPUT")
+  repository=${uri#*/}
+  [[ -n "$repository" ]] || die "the image repository's stack has no output $REPOSITORY_URI_OUTPUT: run the bootstrap (docs/deploying.md)"
+  for tag in "$IMAGE_TAG" "$IMAGE_TAG-amd64" "$IMAGE_TAG-arm64"; do
+    if [[ $(aws_cli ecr batch-get-image --repository-name "$repository" --image-ids "imageTag=$tag" \
+      --query 'length(images)' --output text) == 0 ]]; then
+      [[ "$tag" != "$IMAGE_TAG" ]] || die "$DEPLOY_ENV deploys only an image the default branch built, and $uri:$tag is not in ECR (the build-image and image-manifest jobs push it): run deploy-$DEPLOY_ENV from a pipeline of main whose smoke-dev passed"
+      continue
+    fi
+    image_tag_add "$repository" "$tag" "$DEPLOY_ENV-$tag"
+  done
+  log "image $uri:$IMAGE_TAG promoted to $DEPLOY_ENV (tagged $DEPLOY_ENV-$IMAGE_TAG; the same digest dev runs)"
+}
+if [[ " ${lines[*]} " == *" $SERVICE_STACK "* && "$(env_value .pushesImages)" != true ]]; then
+  require_env IMAGE_TAG
+  promote_image
+fi
+
 # failed_events STACK_NAME SINCE : the stack's failed events of this deploy (not those of an earlier
 # job), oldest first, one line each.
 failed_events() {
