@@ -53,32 +53,43 @@ for line in "${lines[@]}"; do
   stack_params[$name]=$("$CI_SCRIPTS_DIR/stack-params.sh" "$name")
 done
 
-# check_certificate PARAMS : in an HTTPS environment, the certificate is issued and covers DomainName
-# (ACM DescribeCertificate: Status ISSUED; DomainName or a SubjectAlternativeNames entry equal to the
-# host, or "*.<parent>" for a host one label below <parent>).
+# check_certificate PARAMS : in an HTTPS environment (PARAMS has CertificateArn and DomainName), the
+# certificate is issued and covers DomainName.
 check_certificate() {
-  local params=$1 arn host cert status names covered=false n
-  arn=$(sed -n 's/^CertificateArn=//p' <<<"$params")
-  host=$(sed -n 's/^DomainName=//p' <<<"$params")
-  [[ -n "$arn" && -n "$host" ]] || return 0
-  cert=$(aws_cli acm describe-certificate --certificate-arn "$arn" --output json 2>&1) \
-    || die "the certificate CFN_PARAM_CertificateArn=$arn cannot be read: $cert. Request or import a certificate for $host in ACM in $AWS_REGION (docs/deploying.md), then set CFN_PARAM_CertificateArn to its ARN"
-  status=$(jq -r '.Certificate.Status' <<<"$cert")
-  [[ "$status" == ISSUED ]] \
-    || die "the certificate $arn is $status, not ISSUED: finish its validation in ACM (for DNS validation, create the CNAME record ACM shows), then retry"
-  names=$(jq -r '[.Certificate.DomainName] + (.Certificate.SubjectAlternativeNames // []) | unique | .[]' <<<"$cert")
-  while read -r n; do
-    if [[ "$n" == "$host" || ( "$n" == '*.'* && "${host#*.}" == "${n#\*.}" ) ]]; then
-      covered=true
-    fi
-  done <<<"$names"
-  $covered || die "the certificate $arn covers $(paste -sd, <<<"$names"), not DomainName $host: set CFN_PARAM_DomainName to a name it covers, or use a certificate for $host"
-  log "certificate $arn is ISSUED and covers $host"
+  local arn host
+  arn=$(sed -n 's/^CertificateArn=//p' <<<"$1")
+  host=$(sed -n 's/^DomainName=//p' <<<"$1")
+  [[ -z "$arn" || -z "$host" ]] || certificate_check "$arn" "$host"
 }
 for line in "${lines[@]}"; do
   read -r name _ <<<"$line"
   [[ "$name" != "$ALB_STACK" ]] || check_certificate "${stack_params[$name]}"
 done
+
+# An environment that builds no images (prod) runs the image the default branch built and dev ran, never
+# a rebuild: the same tag, so the same digest (tags are immutable). It is tagged <env>-<tag> as well
+# (and its images per architecture likewise), which the repository's lifecycle policy keeps: its
+# first rule selects those tags, and an image a higher-priority rule selects cannot be expired by a
+# lower one (templates/ecr.yaml; "Lifecycle policy evaluation rules", ECR User Guide).
+promote_image() {
+  local uri repository tag
+  uri=$(stack_output "$(stack_name_of "$ECR_STACK")" "$REPOSITORY_URI_OUTPUT")
+  repository=${uri#*/}
+  [[ -n "$repository" ]] || die "the image repository's stack has no output $REPOSITORY_URI_OUTPUT: run the bootstrap (docs/deploying.md)"
+  for tag in "$IMAGE_TAG" "$IMAGE_TAG-amd64" "$IMAGE_TAG-arm64"; do
+    if [[ $(aws_cli ecr batch-get-image --repository-name "$repository" --image-ids "imageTag=$tag" \
+      --query 'length(images)' --output text) == 0 ]]; then
+      [[ "$tag" != "$IMAGE_TAG" ]] || die "$DEPLOY_ENV deploys only an image the default branch built, and $uri:$tag is not in ECR (the build-image and image-manifest jobs push it): run deploy-$DEPLOY_ENV from a pipeline of main whose smoke-dev passed"
+      continue
+    fi
+    image_tag_add "$repository" "$tag" "$DEPLOY_ENV-$tag"
+  done
+  log "image $uri:$IMAGE_TAG promoted to $DEPLOY_ENV (tagged $DEPLOY_ENV-$IMAGE_TAG; the same digest dev runs)"
+}
+if [[ " ${lines[*]} " == *" $SERVICE_STACK "* && "$(env_value .pushesImages)" != true ]]; then
+  require_env IMAGE_TAG
+  promote_image
+fi
 
 # failed_events STACK_NAME SINCE : the stack's failed events of this deploy (not those of an earlier
 # job), oldest first, one line each.

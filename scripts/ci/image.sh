@@ -90,17 +90,7 @@ if [[ -n "${CI_COMMIT_TAG:-}" ]]; then
     log "$uri:$CI_COMMIT_TAG already exists: leaving it as it is"
   else
     log "tagging $uri:$CI_COMMIT_SHA as $CI_COMMIT_TAG"
-    # The manifest list itself, byte for byte: ECR names an image by the SHA-256 of its manifest's bytes,
-    # so the new tag names the same digest (and both images) only if not a byte changes on the way (a
-    # shell variable would drop a trailing newline). --image-digest makes ECR check that.
-    image=$(aws_cli ecr batch-get-image --repository-name "$repository" \
-      --image-ids "imageTag=$CI_COMMIT_SHA" --query 'images[0]' --output json)
-    manifest_file=$(mktemp)
-    jq -j .imageManifest <<<"$image" >"$manifest_file"
-    aws_cli ecr put-image --repository-name "$repository" --image-tag "$CI_COMMIT_TAG" \
-      --image-manifest "file://$manifest_file" --image-manifest-media-type "$(jq -r .imageManifestMediaType <<<"$image")" \
-      --image-digest "$(jq -r .imageId.imageDigest <<<"$image")" >/dev/null
-    rm -f "$manifest_file"
+    image_tag_add "$repository" "$CI_COMMIT_SHA" "$CI_COMMIT_TAG"
   fi
 elif [[ $mode == build ]]; then
   tag=$CI_COMMIT_SHA-$IMAGE_ARCH

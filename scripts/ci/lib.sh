@@ -243,3 +243,46 @@ live_target_groups() {
     "LiveProductionTargetGroup=\(live($production)) LiveTestTargetGroup=\(live($test))"' <<<"$rules"
 }
 
+# certificate_check ARN HOST : dies unless the ACM certificate is issued and covers HOST (ACM
+# DescribeCertificate: Status ISSUED; DomainName or a SubjectAlternativeNames entry equal to the host,
+# or "*.<parent>" for a host one label below <parent>).
+certificate_check() {
+  local arn=$1 host=$2 cert status names covered=false n
+  cert=$(aws_cli acm describe-certificate --certificate-arn "$arn" --output json 2>&1) \
+    || die "the certificate CFN_PARAM_CertificateArn=$arn cannot be read: $cert. Request or import a certificate for $host in ACM in $AWS_REGION (docs/deploying.md), then set CFN_PARAM_CertificateArn to its ARN"
+  status=$(jq -r '.Certificate.Status' <<<"$cert")
+  [[ "$status" == ISSUED ]] \
+    || die "the certificate $arn is $status, not ISSUED: finish its validation in ACM (for DNS validation, create the CNAME record ACM shows), then retry"
+  names=$(jq -r '[.Certificate.DomainName] + (.Certificate.SubjectAlternativeNames // []) | unique | .[]' <<<"$cert")
+  while read -r n; do
+    if [[ "$n" == "$host" || ( "$n" == '*.'* && "${host#*.}" == "${n#\*.}" ) ]]; then
+      covered=true
+    fi
+  done <<<"$names"
+  $covered || die "the certificate $arn covers $(paste -sd, <<<"$names"), not DomainName $host: set CFN_PARAM_DomainName to a name it covers, or use a certificate for $host"
+  log "certificate $arn is ISSUED and covers $host"
+}
+
+# image_tag_add REPOSITORY FROM TO : tags the image (or manifest list) tagged FROM with TO as well, with
+# ECR's PutImage of its manifest, byte for byte: ECR names an image by the SHA-256 of its manifest's
+# bytes, so TO names the same digest only if not a byte changes on the way (a shell variable would
+# drop a trailing newline), and --image-digest makes ECR check that. Nothing to do when TO already
+# names that digest; dies when FROM is missing or TO names another image (tags are immutable).
+image_tag_add() {
+  local repository=$1 from=$2 to=$3 image digest existing manifest_file
+  image=$(aws_cli ecr batch-get-image --repository-name "$repository" --image-ids "imageTag=$from" \
+    --query 'images[0]' --output json)
+  [[ -n "$image" && "$image" != null ]] || die "$repository:$from is not in ECR"
+  digest=$(jq -r .imageId.imageDigest <<<"$image")
+  existing=$(aws_cli ecr batch-get-image --repository-name "$repository" --image-ids "imageTag=$to" \
+    --query 'images[0].imageId.imageDigest' --output text)
+  if [[ -n "$existing" && "$existing" != None ]]; then
+    [[ "$existing" == "$digest" ]] || die "$repository:$to names $existing, not the image of $from ($digest); tags are immutable: find out who tagged it"
+    return 0
+  fi
+  manifest_file=$(mktemp)
+  jq -j .imageManifest <<<"$image" >"$manifest_file"
+  aws_cli ecr put-image --repository-name "$repository" --image-tag "$to" --image-manifest "file://$manifest_file" \
+    --image-manifest-media-type "$(jq -r .imageManifestMediaType <<<"$image")" --image-digest "$digest" >/dev/null
+  rm -f "$manifest_file"
+}

@@ -19,7 +19,7 @@ import botocore.session
 
 HERE = pathlib.Path(__file__).resolve().parent
 CALL = re.compile(
-    r"(?<![\w./-])aws(?:_cli|_)?"          # aws, aws_cli, aws_
+    r"(?<![\w./-])aws(?:_cli|_show|_)?"          # aws, aws_cli, aws_
     r"((?:\s+--[a-z-]+(?:\s+(?!-)\S+)?)*)"  # global options (--region us-east-1, --no-cli-pager)
     r"\s+([a-z0-9][a-z0-9-]*)"              # service
     r"\s+([a-z0-9][a-z0-9-]*)"              # command

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """AWS emulator for the pipeline script tests: moto for every service, plus a shim for the two ECS
-operations moto lacks, ListServiceDeployments and DescribeServiceDeployments (release-wait.sh).
+operations moto lacks, ListServiceDeployments and DescribeServiceDeployments (release-wait.sh), and
+the gaps of moto's CloudFormation the pipeline meets (each patch below says what CloudFormation does).
 
 usage: aws_emulator.py --port PORT --state DIR [--verbose]
 moto runs in-process on a free 127.0.0.1 port; the front server on 127.0.0.1:PORT (0: a free port)
@@ -36,7 +37,17 @@ from moto.cloudformation import exceptions as cloudformation_exceptions
 from moto.cloudformation import models as cloudformation_models
 from moto.cloudformation import parsing as cloudformation_parsing
 from moto.cloudformation import responses as cloudformation_responses
+from moto.core.common_models import CloudFormationModel
+from moto.ec2 import exceptions as ec2_exceptions
+from moto.ec2 import models as ec2_models
+from moto.ec2.models import flow_logs as ec2_flow_logs
+from moto.ec2.models import internet_gateways as ec2_internet_gateways
+from moto.ec2.models import route_tables as ec2_route_tables
+from moto.ec2.models import vpcs as ec2_vpcs
 from moto.ecs import models as ecs_models
+from moto.iam import models as iam_models
+from moto.utilities.utils import get_partition
+from moto.elbv2 import exceptions as elbv2_exceptions
 from moto.elbv2 import models as elbv2_models
 from moto.kms import models as kms_models
 from moto.server import ThreadedMotoServer
@@ -180,6 +191,144 @@ cloudformation_responses.CloudFormationResponse._validate_different_update = _va
 
 _moto_create_change_set = cloudformation_models.CloudFormationBackend.create_change_set
 cloudformation_models.CloudFormationBackend.create_change_set = _create_change_set
+
+def _delete_stack(self, name_or_stack_id):
+    """What CloudFormation enforces when a stack is deleted, and moto 5.2.1 does not:
+
+    - Termination protection: "If a user attempts to delete a stack with termination protection enabled,
+      the deletion fails and the stack, including its status, remains unchanged" (User Guide, "Protect
+      CloudFormation stacks from being deleted"); the call is refused with a ValidationError.
+    - Exports in use: "You can't delete a stack if another stack references one of its outputs" (User
+      Guide, "Get exported outputs from a deployed CloudFormation stack"); the stack ends DELETE_FAILED.
+    - DeletionPolicy RetainExceptOnCreate keeps the resource when the stack is deleted, as Retain does
+      ("retains resources on stack deletion, except when the stack is in a create operation that rolls
+      back": DeletionPolicy attribute, User Guide); a kept resource has a DELETE_SKIPPED event (the
+      ResourceStatus values of the API Reference). moto kept only Retain, and said nothing.
+    - A resource that cannot be deleted (a load balancer with deletion protection): DeleteStack returns,
+      the resource's DELETE_FAILED event carries the reason, and the stack ends DELETE_FAILED with what it
+      could not delete left in place. moto raised the error from the DeleteStack call."""
+    stack = self.stacks.get(name_or_stack_id) or next(
+        (s for s in self.stacks.values() if s.name == name_or_stack_id), None)
+    if stack is None:
+        return  # deleting a stack that does not exist succeeds (DeleteStack is idempotent)
+    if getattr(stack, "enable_termination_protection", False):
+        raise cloudformation_exceptions.ValidationError(
+            stack.name, message="Stack [%s] cannot be deleted while TerminationProtection is enabled" % stack.name)
+    stack._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
+    exports = {export.name for export in stack.exports}
+    for other in self.stacks.values():
+        used = sorted(exports & set(_imports(other.template_dict))) if other is not stack else []
+        if used:
+            stack.status = "DELETE_FAILED"
+            stack._add_stack_event("DELETE_FAILED", resource_status_reason="Export %s cannot be deleted as it is in "
+                                   "use by %s" % (used[0], other.name))
+            return
+    resources = stack.resource_map._resource_json_map
+    for logical_id, resource in resources.items():
+        if resource.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate"):
+            resource["DeletionPolicy"] = "Retain"
+            physical = stack.resource_map._parsed_resources.get(logical_id)
+            stack.events.append(cloudformation_models.Event(
+                stack.stack_id, stack.name, logical_id, getattr(physical, "physical_resource_id", "") or "",
+                resource["Type"], "DELETE_SKIPPED", None, None))
+    try:
+        _moto_delete_stack(self, stack.stack_id)
+        # A deleted stack has no outputs; moto would evaluate them again on a DescribeStacks of its id, and
+        # so create anew the resources they name (the load balancer of LoadBalancerUrl).
+        stack.output_map = _NoOutputs()
+    except Exception as error:
+        traceback.print_exception(error, file=sys.stderr)
+        # What moto could not delete is still in the stack's resource map (it removes what it deleted).
+        left = sorted(logical_id for logical_id in stack.resource_map._parsed_resources
+                      if logical_id in resources and resources[logical_id].get("DeletionPolicy") != "Retain")
+        reason = "Resource handler returned message: \"%s\"" % (getattr(error, "message", None) or str(error))
+        for logical_id in left:
+            stack.events.append(cloudformation_models.Event(stack.stack_id, stack.name, logical_id, "",
+                                                            resources[logical_id]["Type"], "DELETE_FAILED", reason,
+                                                            None))
+        self.deleted_stacks.pop(stack.stack_id, None)
+        self.stacks[stack.stack_id] = stack
+        stack.status = "DELETE_FAILED"
+        stack._add_stack_event("DELETE_FAILED", resource_status_reason="The following resource(s) failed to delete: "
+                               "[%s]. " % ", ".join(left))
+
+
+class _NoOutputs(dict):
+    exports = []
+
+
+_moto_delete_stack = cloudformation_models.CloudFormationBackend.delete_stack
+cloudformation_models.CloudFormationBackend.delete_stack = _delete_stack
+
+
+def _delete_load_balancer(self, arn):
+    """moto 5.2.1 deletes a load balancer whatever its deletion protection. "If deletion protection is
+    enabled, the load balancer cannot be deleted" (DeleteLoadBalancer, ELB API Reference): the call fails
+    with OperationNotPermitted."""
+    balancer = self.load_balancers.get(arn)
+    if balancer is not None and balancer.attrs.get("deletion_protection.enabled") == "true":
+        raise elbv2_exceptions.ELBClientError("OperationNotPermitted", "Load balancer '%s' cannot be deleted because "
+                                              "deletion protection is enabled" % arn)
+    _moto_delete_load_balancer(self, arn)
+
+
+_moto_delete_load_balancer = elbv2_models.ELBv2Backend.delete_load_balancer
+elbv2_models.ELBv2Backend.delete_load_balancer = _delete_load_balancer
+
+
+def _ec2_deleter(delete):
+    """A delete for a moto EC2 model that has none in its CloudFormation support; tolerant of what an
+    earlier pass of the stack's delete already removed (CloudFormation: "DeleteStack ... deletes the
+    stack's resources"; a gone resource counts as deleted)."""
+    def deleter(self, account_id, region_name):
+        try:
+            delete(ec2_models.ec2_backends[account_id][region_name], self)
+        except ec2_exceptions.EC2ClientError as error:
+            if "NotFound" not in getattr(error, "code", ""):
+                raise
+    return deleter
+
+
+def _delete_route_table(backend, table):
+    table._associations.clear()  # its AWS::EC2::SubnetRouteTableAssociation resources (moto: no delete)
+    backend.delete_route_table(table.id)
+
+
+def _delete_internet_gateway(backend, gateway):
+    if gateway.vpc is not None:  # its AWS::EC2::VPCGatewayAttachment (moto: no delete)
+        backend.detach_internet_gateway(gateway.id, gateway.vpc.id)
+    backend.delete_internet_gateway(gateway.id)
+
+
+# moto 5.2.1 cannot delete these types of a stack: the delete skipped them, and the VPC then could not
+# go ("has dependencies"). Each gets the EC2 call CloudFormation's handler makes (registry schemas:
+# DeleteRouteTable, DeleteRoute, DetachInternetGateway and DeleteInternetGateway, DeleteFlowLogs,
+# DeleteVpcEndpoints).
+ec2_route_tables.RouteTable.delete = _ec2_deleter(_delete_route_table)
+ec2_route_tables.Route.delete = _ec2_deleter(lambda backend, route: backend.delete_route(
+    route.route_table.id, route.destination_cidr_block, route.destination_ipv6_cidr_block,
+    route.destination_prefix_list.id if route.destination_prefix_list else None))
+ec2_internet_gateways.InternetGateway.delete = _ec2_deleter(_delete_internet_gateway)
+ec2_flow_logs.FlowLogs.delete = _ec2_deleter(lambda backend, log: backend.delete_flow_logs([log.id]))
+ec2_vpcs.VPCEndPoint.delete = _ec2_deleter(lambda backend, endpoint: backend.delete_vpc_endpoints([endpoint.id]))
+
+
+def _create_load_balancer(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    """moto 5.2.1 creates an AWS::ElasticLoadBalancingV2::LoadBalancer without its LoadBalancerAttributes
+    (deletion protection, idle timeout, ...); CloudFormation sets them (ModifyLoadBalancerAttributes, in
+    the type's create handler)."""
+    balancer = _moto_create_load_balancer.__func__(cls, resource_name, cloudformation_json, account_id,
+                                                   region_name, **kwargs)
+    attributes = cloudformation_json.get("Properties", {}).get("LoadBalancerAttributes") or []
+    known = {a["Key"]: str(a["Value"]).lower() if isinstance(a["Value"], bool) else str(a["Value"])
+             for a in attributes if a["Key"] in elbv2_models.FakeLoadBalancer.VALID_ATTRS}
+    balancer.attrs.update(known)
+    return balancer
+
+
+_moto_create_load_balancer = elbv2_models.FakeLoadBalancer.create_from_cloudformation_json
+elbv2_models.FakeLoadBalancer.create_from_cloudformation_json = classmethod(_create_load_balancer)
+
 
 def _update_termination_protection(self):
     """moto 5.2.1 lacks UpdateTerminationProtection. "Updates termination protection for the specified
@@ -375,6 +524,44 @@ elbv2_models.FakeTargetGroup.delete = _delete_target_group
 _moto_load_balancer_attribute = elbv2_models.FakeLoadBalancer.get_cfn_attribute
 elbv2_models.FakeLoadBalancer.get_cfn_attribute = _load_balancer_attribute
 elbv2_models.FakeTargetGroup.get_cfn_attribute = _target_group_attribute
+
+class OidcProvider(CloudFormationModel):
+    """moto 5.2.1 has IAM's OIDC providers but no CloudFormation type for them: a stack's
+    AWS::IAM::OIDCProvider created nothing (moto only logs "No Moto CloudFormation support"). As the
+    resource's registry schema documents it (aws-iam-oidcprovider.json: create calls
+    iam:CreateOpenIDConnectProvider, delete iam:DeleteOpenIDConnectProvider; primaryIdentifier Arn, the
+    Ref value), it is created in moto's IAM, where the bootstrap finds it, and deleted with its stack."""
+
+    __module__ = "moto.iam.oidc_provider"  # moto files its models by the package under moto.
+
+    def __init__(self, provider):
+        self.provider = provider
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::IAM::OIDCProvider"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        properties = cloudformation_json.get("Properties", {})
+        return cls(iam_models.iam_backends[account_id][get_partition(region_name)].create_open_id_connect_provider(
+            properties["Url"], properties.get("ThumbprintList", []), properties.get("ClientIdList", []),
+            properties.get("Tags", [])))
+
+    @property
+    def physical_resource_id(self):
+        return self.provider.arn
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr == "Arn"
+
+    def get_cfn_attribute(self, attribute_name):
+        return self.provider.arn
+
+    def delete(self, account_id, region_name):
+        iam_models.iam_backends[account_id][get_partition(region_name)].delete_open_id_connect_provider(self.provider.arn)
+
 
 TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 SESSION = botocore.session.get_session()

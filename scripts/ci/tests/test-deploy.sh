@@ -46,6 +46,13 @@ test_first_deploy_of_prod_checks_its_values_protects_every_stack_and_smoke_check
     assert_eq "$(aws_ cloudformation describe-stacks --stack-name "hello-prod-$stack" --query 'Stacks[0].EnableTerminationProtection')" true
   done
   assert_eq "$(output_of hello-prod-alb LoadBalancerUrl)" "https://$DOMAIN"
+  # The image main built, promoted: the same images, also tagged prod-<tag> for the lifecycle policy.
+  assert_contains "$err" "promoted to prod (tagged prod-$sha; the same digest dev runs)"
+  local tag
+  for tag in "$sha" "$sha-amd64" "$sha-arm64"; do
+    assert_eq "$(aws_ ecr describe-images --repository-name hello --image-ids "imageTag=prod-$tag" --query 'imageDetails[0].imageDigest' --output text)" \
+      "$(aws_ ecr describe-images --repository-name hello --image-ids "imageTag=$tag" --query 'imageDetails[0].imageDigest' --output text)"
+  done
   # The smoke test reaches the load balancer (here the stand-in service, over TLS with the certificate of
   # DOMAIN) at DomainName, so curl checks the certificate against the name it covers.
   serve --cert "$WORK/tls.crt" --key "$WORK/tls.key"
@@ -54,6 +61,15 @@ test_first_deploy_of_prod_checks_its_values_protects_every_stack_and_smoke_check
   assert_contains "$err" "checking https://$DOMAIN at the load balancer (127.0.0.1:$SERVED_PORT), with the certificate checked for $DOMAIN"
   assert_contains "$err" "https://$DOMAIN/hello answered 200 'Hello world'"
   assert_contains "$err" "warning: $DOMAIN does not resolve: create its DNS record"
+}
+
+test_prod_deploys_only_an_image_main_built_and_changes_nothing_without_it() {
+  DEPLOY_ENV=prod admin_bootstrap prod
+  DEPLOY_ENV=prod IMAGE_TAG=fedcba9876543210fedcba9876543210fedcba98 run_script deploy-stacks.sh
+  assert_status 1
+  assert_contains "$err" "prod deploys only an image the default branch built, and "
+  assert_contains "$err" "hello:fedcba9876543210fedcba9876543210fedcba98 is not in ECR"
+  assert_not_contains "$(aws_ cloudformation list-stacks --query 'StackSummaries[].StackName' --output text)" hello-prod-
 }
 
 test_smoke_fails_when_the_certificate_does_not_cover_the_domain() {

@@ -81,12 +81,25 @@ admin_bootstrap() {
   CHANGESET_ROLE_ARN=$(output ChangeSetRoleArn)
   export CFN_EXECUTION_ROLE_ARN DEPLOY_ROLE_ARN CHANGESET_ROLE_ARN
   if [[ "$env" == prod ]]; then
+    built_image "$sha"
     certificate "$DOMAIN"
     CFN_PARAM_CertificateArn=$(aws_ acm import-certificate --certificate "fileb://$WORK/tls.crt" \
       --private-key "fileb://$WORK/tls.key" --query CertificateArn --output text)
     CFN_PARAM_AlarmTopicArn=$(aws_ sns create-topic --name hello-prod-alarms --query TopicArn --output text)
     export CFN_PARAM_CertificateArn CFN_PARAM_AlarmTopicArn CFN_PARAM_DomainName=$DOMAIN
   fi
+}
+
+# built_image TAG : what the default branch's image jobs leave in ECR for a commit: one image per
+# architecture (TAG-amd64, TAG-arm64) and the manifest list of both (TAG), as image.sh pushes them.
+built_image() {
+  local arch
+  for arch in amd64 arm64; do
+    aws_ ecr put-image --repository-name hello --image-tag "$1-$arch" --image-manifest-media-type application/vnd.oci.image.manifest.v1+json \
+      --image-manifest "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"size\":2,\"digest\":\"sha256:$(printf '%s' "$1$arch" | sha256sum | cut -c1-64)\"},\"layers\":[]}" >/dev/null
+  done
+  aws_ ecr put-image --repository-name hello --image-tag "$1" --image-manifest-media-type application/vnd.oci.image.index.v1+json \
+    --image-manifest "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}" >/dev/null
 }
 
 # certificate NAME : a self-signed certificate for NAME in $WORK/tls.crt and $WORK/tls.key.

@@ -50,8 +50,7 @@ public final class EcrStack implements Stack {
                 .prop("ImageTagMutability", "IMMUTABLE")
                 .prop("ImageScanningConfiguration", Obj.of("ScanOnPush", true))
                 .prop("EncryptionConfiguration", Obj.of("EncryptionType", "AES256"))
-                .prop("LifecyclePolicy", Obj.of("LifecyclePolicyText",
-                        LIFECYCLE_POLICY.replace("${KeepTaggedImages}", String.valueOf(Environments.KEEP_TAGGED_IMAGES))))
+                .prop("LifecyclePolicy", Obj.of("LifecyclePolicyText", lifecyclePolicy()))
                 .prop("Tags", Obj.tags(java.util.Map.of(AppEnv.APP_TAG, env.app())));
 
         t.output("RepositoryName", repo.ref())
@@ -66,12 +65,43 @@ public final class EcrStack implements Stack {
         return t;
     }
 
-    /** Untagged images expire after 7 days; only the newest KeepTaggedImages tagged images are kept. */
+    /** The tags an environment that builds no images (prod) gives the images it runs: {@code <env>-<tag>}. */
+    static String promotedTagPattern() {
+        return Environments.all().stream().filter(e -> !e.pipeline().pushesImages())
+                .map(e -> "\"" + e.name() + "-*\"").collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    static String lifecyclePolicy() {
+        return LIFECYCLE_POLICY.replace("${PromotedTags}", promotedTagPattern())
+                .replace("${KeepPromotedImages}", String.valueOf(Environments.KEEP_PROMOTED_IMAGES))
+                .replace("${KeepTaggedImages}", String.valueOf(Environments.KEEP_TAGGED_IMAGES));
+    }
+
+    /**
+     * The images promoted to prod (tagged prod-*, by deploy-stacks.sh) are selected first: "An image that
+     * matches the tagging requirements of a higher priority rule cannot be expired by a rule with a lower
+     * priority" (ECR User Guide, lifecycle policy evaluation rules), so the count rule below never expires
+     * what prod runs, however many images the default branch pushes after it. Of those, only the oldest
+     * beyond the newest KeepPromotedImages expire (three images per promotion: the manifest list and one
+     * image per architecture). Untagged images expire after 7 days; of the other tagged images only the
+     * newest KeepTaggedImages are kept.
+     */
     static final String LIFECYCLE_POLICY = """
             {
               "rules": [
                 {
                   "rulePriority": 1,
+                  "description": "Keep the newest ${KeepPromotedImages} images promoted to an environment",
+                  "selection": {
+                    "tagStatus": "tagged",
+                    "tagPatternList": [${PromotedTags}],
+                    "countType": "imageCountMoreThan",
+                    "countNumber": ${KeepPromotedImages}
+                  },
+                  "action": { "type": "expire" }
+                },
+                {
+                  "rulePriority": 2,
                   "description": "Expire untagged images after 7 days",
                   "selection": {
                     "tagStatus": "untagged",
@@ -82,8 +112,8 @@ public final class EcrStack implements Stack {
                   "action": { "type": "expire" }
                 },
                 {
-                  "rulePriority": 2,
-                  "description": "Keep only the newest ${KeepTaggedImages} tagged images",
+                  "rulePriority": 3,
+                  "description": "Keep only the newest ${KeepTaggedImages} other tagged images",
                   "selection": {
                     "tagStatus": "tagged",
                     "tagPatternList": ["*"],

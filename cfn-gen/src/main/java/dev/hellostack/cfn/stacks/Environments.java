@@ -29,6 +29,8 @@ public final class Environments {
     public static final String APP = "hello";
     /** How many tagged images the image repository (shared by every environment) keeps. */
     public static final int KEEP_TAGGED_IMAGES = 100;
+    /** How many images promoted to prod it keeps besides: 20 promotions, three images each (the manifest list, amd64, arm64). */
+    public static final int KEEP_PROMOTED_IMAGES = 60;
 
     private Environments() {
     }

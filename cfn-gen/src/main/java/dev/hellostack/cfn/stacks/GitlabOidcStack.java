@@ -221,12 +221,15 @@ public final class GitlabOidcStack implements Stack {
                     AppEnv.regional("acm", "certificate/*")));
         }
         deploy.add(Iam.allow("EcrLogin", List.of("ecr:GetAuthorizationToken"), "*"));
-        deploy.add(Iam.allow(env.pipeline().pushesImages() ? "PushImages" : "ReadImages",
+        // An environment that builds no images tags the one it promotes (<env>-<sha>, so that the lifecycle
+        // policy keeps it) with PutImage of its manifest; without the layer upload actions it cannot bring an
+        // image of its own.
+        deploy.add(Iam.allow(env.pipeline().pushesImages() ? "PushImages" : "TagThePromotedImage",
                 env.pipeline().pushesImages()
                         ? List.of("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
                                 "ecr:DescribeImages", "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload",
                                 "ecr:PutImage", "ecr:UploadLayerPart")
-                        : List.of("ecr:BatchGetImage", "ecr:DescribeImages"),
+                        : List.of("ecr:BatchGetImage", "ecr:DescribeImages", "ecr:PutImage"),
                 repository));
         deploy.add(passExecutionRole(execRole));
         Resource deployRole = t.resource("DeployRole", "AWS::IAM::Role")

@@ -15,7 +15,7 @@ final class LogGroups {
      * ROLLBACK_COMPLETE stack and create it again under the same group name. {@code UpdateReplacePolicy}
      * knows no RetainExceptOnCreate; {@code Retain} keeps the old group when a change of name
      * replaces it. A retained group keeps its retention, so its logs still expire; deploying the same
-     * AppName and EnvName again after a teardown needs the group deleted first (README, "Tearing down").
+     * AppName and EnvName again after a teardown needs the group deleted first (docs/deploying.md, "Tearing down").
      */
     static Resource keep(Resource logGroup) {
         return logGroup

@@ -102,11 +102,19 @@ class PrivilegeTest {
         }
     }
 
-    /** prod's deploy role cannot delete a stack (so turning termination protection off gains a merge nothing), nor push an image. */
+    /**
+     * prod's deploy role cannot delete a stack (so turning termination protection off gains a merge nothing), nor
+     * push an image: it may tag one already in the repository (PutImage of its manifest, to promote it), but
+     * without the layer upload actions no image of its own can get there ("Pushing an image", ECR User Guide:
+     * InitiateLayerUpload, UploadLayerPart and CompleteLayerUpload carry the layers).
+     */
     @Test
     void prodsDeployRoleCannotDeleteStacksNorPushImages() {
         assertFalse(actions("prod", "DeployRole").contains("cloudformation:DeleteStack"));
-        assertFalse(actions("prod", "DeployRole").contains("ecr:PutImage"));
+        for (String upload : List.of("ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload")) {
+            assertFalse(actions("prod", "DeployRole").contains(upload), upload);
+        }
+        assertTrue(actions("prod", "DeployRole").contains("ecr:PutImage"), "prod tags the image it promotes");
         assertTrue(actions("dev", "DeployRole").contains("cloudformation:DeleteStack"), "dev retries a failed first create");
         assertTrue(actions("dev", "DeployRole").contains("ecr:PutImage"), "dev builds the images");
         assertTrue(TemplateFiles.of("prod", "gitlab-oidc").path("Resources").path("ImageTagRole").isMissingNode());

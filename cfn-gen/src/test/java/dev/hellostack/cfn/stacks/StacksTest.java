@@ -56,6 +56,33 @@ class StacksTest {
      * has nothing to roll back to. The deployment alarms watch only traffic the tasks answer (no data while none
      * flows is not breaching); the task-count alarm compares with the desired count and only notifies.
      */
+    /**
+     * What prod runs is never expired, however many images main pushes after it: deploy-stacks.sh tags the
+     * promoted images prod-<tag>, and a rule that selects them comes before the rule that keeps only the newest
+     * tagged images ("An image that matches the tagging requirements of a higher priority rule cannot be
+     * expired by a rule with a lower priority", ECR User Guide, lifecycle policy evaluation rules).
+     */
+    @Test
+    void theImagesPromotedToProdComeFirstInTheLifecyclePolicy() throws Exception {
+        JsonNode rules = TemplateFiles.YAML.readTree(TemplateFiles.read("templates/ecr.yaml").path("Resources")
+                .path("Repository").path("Properties").path("LifecyclePolicy").path("LifecyclePolicyText").asText())
+                .path("rules");
+        int promoted = Integer.MAX_VALUE;
+        int countedTagged = Integer.MAX_VALUE;
+        for (JsonNode rule : rules) {
+            String patterns = rule.path("selection").path("tagPatternList").toString();
+            if (patterns.equals("[\"prod-*\"]")) {
+                promoted = rule.path("rulePriority").asInt();
+                assertTrue(rule.path("selection").path("countNumber").asInt() >= 3, "at least one promotion's three images");
+            } else if (patterns.contains("\"*\"")) {
+                countedTagged = Math.min(countedTagged, rule.path("rulePriority").asInt());
+            }
+        }
+        assertTrue(promoted < countedTagged, "the prod-* rule first: " + rules);
+        assertTrue(Files.readString(TemplateFiles.ROOT.resolve("scripts/ci/deploy-stacks.sh"))
+                .contains("image_tag_add \"$repository\" \"$tag\" \"$DEPLOY_ENV-$tag\""), "the tag the deploy gives");
+    }
+
     @Test
     void aNewServicesFirstDeploymentCannotTripItsOwnDeploymentAlarms() {
         for (Environment env : Environments.all()) {
